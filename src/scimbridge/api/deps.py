@@ -1,0 +1,39 @@
+"""Request dependencies: the runtime and admin authentication."""
+
+from __future__ import annotations
+
+import hmac
+
+from starlette.requests import Request
+
+from scimbridge.errors import Unauthorized
+from scimbridge.ids import hash_token
+from scimbridge.runtime import Runtime
+
+
+def runtime_of(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer …`` header.
+
+    The scheme is case-insensitive (RFC 6750 §2.1, RFC 9110 §11.1).
+    """
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.casefold() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def require_admin(request: Request) -> Runtime:
+    """FastAPI dependency: the admin token, compared in constant time."""
+    runtime = runtime_of(request)
+    token = bearer_token(request)
+    if token is None or not hmac.compare_digest(hash_token(token), runtime.admin_token_hash):
+        raise Unauthorized("a valid admin bearer token is required")
+    return runtime

@@ -1,0 +1,62 @@
+"""``/api/v1/directories``: directory administration (contract: Admin API)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from scimbridge.api.admin_models import DirectoryCreate, DirectoryUpdate
+from scimbridge.api.deps import require_admin
+from scimbridge.api.responses import json_response
+from scimbridge.runtime import Runtime
+from scimbridge.services import directories as service
+
+router = APIRouter(prefix="/api/v1/directories", tags=["directories"])
+Admin = Annotated[Runtime, Depends(require_admin)]
+
+
+@router.post("", status_code=201)
+async def create_directory(body: DirectoryCreate, runtime: Admin) -> Response:
+    data = service.DirectoryInput(**body.model_dump())
+    return json_response(await run_in_threadpool(service.create_directory, runtime, data), 201)
+
+
+@router.get("")
+async def list_directories(
+    runtime: Admin,
+    tenant: str | None = None,
+    after: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+) -> Response:
+    data, cursor = await run_in_threadpool(
+        lambda: service.list_directories(runtime, tenant=tenant, after=after, limit=limit)
+    )
+    return json_response({"data": data, "list_metadata": {"after": cursor}})
+
+
+@router.get("/{directory_id}")
+async def get_directory(directory_id: str, runtime: Admin) -> Response:
+    return json_response(await run_in_threadpool(service.get_directory, runtime, directory_id))
+
+
+@router.patch("/{directory_id}")
+async def update_directory(directory_id: str, body: DirectoryUpdate, runtime: Admin) -> Response:
+    changes = body.model_dump(exclude_unset=True)
+    return json_response(
+        await run_in_threadpool(service.update_directory, runtime, directory_id, changes)
+    )
+
+
+@router.delete("/{directory_id}", status_code=204)
+async def delete_directory(directory_id: str, runtime: Admin) -> Response:
+    await run_in_threadpool(service.delete_directory, runtime, directory_id)
+    return Response(status_code=204)
+
+
+@router.post("/{directory_id}/scim-token")
+async def rotate_scim_token(directory_id: str, runtime: Admin) -> Response:
+    token = await run_in_threadpool(service.rotate_scim_token, runtime, directory_id)
+    return json_response({"scim_token": token})

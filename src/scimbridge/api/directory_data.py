@@ -1,0 +1,62 @@
+"""``/api/v1/directories/{id}/users|groups``: the normalized data, for the application."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from scimbridge.api.deps import require_admin
+from scimbridge.api.responses import json_response
+from scimbridge.runtime import Runtime
+from scimbridge.services import directory_data as service
+
+router = APIRouter(prefix="/api/v1/directories/{directory_id}", tags=["directory data"])
+Admin = Annotated[Runtime, Depends(require_admin)]
+Limit = Annotated[int, Query(ge=1, le=100)]
+
+
+@router.get("/users")
+async def list_users(
+    directory_id: str,
+    runtime: Admin,
+    limit: Limit = 10,
+    after: str | None = None,
+    group: str | None = None,
+    email: str | None = None,
+    active: bool | None = None,
+) -> Response:
+    data, cursor = await run_in_threadpool(
+        lambda: service.list_users(
+            runtime, directory_id, limit=limit, after=after, group=group, email=email, active=active
+        )
+    )
+    return json_response({"data": data, "list_metadata": {"after": cursor}})
+
+
+@router.get("/users/{user_id}")
+async def get_user(directory_id: str, user_id: str, runtime: Admin) -> Response:
+    return json_response(await run_in_threadpool(service.get_user, runtime, directory_id, user_id))
+
+
+@router.get("/groups")
+async def list_groups(
+    directory_id: str,
+    runtime: Admin,
+    limit: Limit = 10,
+    after: str | None = None,
+    user: str | None = None,
+) -> Response:
+    data, cursor = await run_in_threadpool(
+        lambda: service.list_groups(runtime, directory_id, limit=limit, after=after, user=user)
+    )
+    return json_response({"data": data, "list_metadata": {"after": cursor}})
+
+
+@router.get("/groups/{group_id}")
+async def get_group(directory_id: str, group_id: str, runtime: Admin) -> Response:
+    return json_response(
+        await run_in_threadpool(service.get_group, runtime, directory_id, group_id)
+    )

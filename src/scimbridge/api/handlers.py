@@ -1,0 +1,123 @@
+"""Exception handlers: SCIM errors on ``/scim``, ``{"error": {...}}`` everywhere else.
+
+Whatever goes wrong, a client gets a well-formed error in the format of the surface it
+called (RFC 7644 §3.12 on SCIM routes), never a bare 500 page or a FastAPI validation
+error shape the contract does not promise.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from scimbridge.api.bodies import BodyTooLarge, InvalidJson
+from scimbridge.api.responses import json_response, scim_response
+from scimbridge.errors import ScimbridgeError
+from scimbridge.scim.errors import ScimError
+
+log = logging.getLogger("scimbridge.api")
+
+
+def is_scim_path(path: str) -> bool:
+    return path.startswith("/scim/")
+
+
+def error_response(
+    path: str, status: int, message: str, code: str, scim_type: str | None = None
+) -> Response:
+    if is_scim_path(path):
+        return scim_response(ScimError(status, message, scim_type).to_body(), status)
+    return json_response({"error": {"code": code, "message": message}}, status)
+
+
+_CODES = {
+    400: "invalid_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    412: "precondition_failed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_request",
+    429: "rate_limited",
+}
+
+
+def _code_for(status: int) -> str:
+    return _CODES.get(status, "internal_error" if status >= 500 else "error")
+
+
+async def _scim_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ScimError)
+    if is_scim_path(request.url.path):
+        return scim_response(exc.to_body(), exc.status, _www_authenticate(exc.status))
+    return json_response(
+        {"error": {"code": exc.scim_type or _code_for(exc.status), "message": exc.detail}},
+        exc.status,
+    )
+
+
+def _www_authenticate(status: int) -> dict[str, str] | None:
+    return {"WWW-Authenticate": 'Bearer realm="scimbridge"'} if status == 401 else None
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ScimbridgeError)
+    response = error_response(request.url.path, exc.status, exc.message, exc.code)
+    if exc.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="scimbridge"'
+    return response
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    message = exc.detail if isinstance(exc.detail, str) else "request failed"
+    if exc.status_code == 404 and message == "Not Found":
+        message = f"no such endpoint: {request.method} {request.url.path}"
+    response = error_response(
+        request.url.path, exc.status_code, message, _code_for(exc.status_code)
+    )
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    first: dict[str, Any] = exc.errors()[0] if exc.errors() else {}
+    where = ".".join(str(part) for part in first.get("loc", ()))
+    message = f"{where}: {first.get('msg', 'invalid value')}" if where else "invalid request"
+    return error_response(request.url.path, 400, message, "invalid_request", "invalidValue")
+
+
+async def _invalid_json(request: Request, exc: Exception) -> Response:
+    return error_response(request.url.path, 400, str(exc), "invalid_json", "invalidSyntax")
+
+
+async def _too_large(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, BodyTooLarge)
+    return error_response(request.url.path, 413, str(exc), "payload_too_large")
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response(
+        request.url.path, 500, "internal error; see the server log", "internal_error"
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(ScimError, _scim_error)
+    app.add_exception_handler(ScimbridgeError, _domain_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(InvalidJson, _invalid_json)
+    app.add_exception_handler(BodyTooLarge, _too_large)
+    app.add_exception_handler(Exception, _unexpected)

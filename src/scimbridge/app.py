@@ -1,0 +1,90 @@
+"""The ASGI application: routers, error handlers, body limit and lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from scimbridge import __version__
+from scimbridge.api import directories, directory_data, events, handlers, operations, scim_routes
+from scimbridge.api.bodies import BodyLimit
+from scimbridge.api.handlers import error_response
+from scimbridge.bootstrap import ensure_credentials
+from scimbridge.clock import Clock, SystemClock
+from scimbridge.config import Settings
+from scimbridge.runtime import Runtime
+from scimbridge.secrets_box import SecretBox
+from scimbridge.store.engine import create_db_engine
+
+
+class ScimTrailingSlash:
+    """Treat ``/scim/v2/…/Users/`` as ``/Users``: some clients append a slash to the base URL."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path: str = scope["path"]
+            if path.startswith("/scim/") and len(path) > 1 and path.endswith("/"):
+                scope = dict(scope, path=path.rstrip("/"))
+        await self.app(scope, receive, send)
+
+
+def _too_large(scope: Scope, limit: int) -> ASGIApp:
+    return error_response(
+        scope["path"], 413, f"request body exceeds {limit} bytes", "payload_too_large"
+    )
+
+
+def create_app(
+    settings: Settings | None = None, *, engine: Engine | None = None, clock: Clock | None = None
+) -> FastAPI:
+    settings = settings or Settings()
+    owns_engine = engine is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = engine or create_db_engine(
+            settings.database_url,
+            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+            pool_size=settings.pool_size,
+        )
+        credentials = ensure_credentials(settings, db)
+        app.state.runtime = Runtime(
+            settings=settings,
+            engine=db,
+            clock=clock or SystemClock(),
+            admin_token_hash=credentials.admin_token_hash,
+            secret_box=SecretBox(credentials.secret_key),
+        )
+        try:
+            yield
+        finally:
+            if owns_engine:
+                db.dispose()
+
+    app = FastAPI(
+        title="scimbridge",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    handlers.install(app)
+    for module in (operations, directories, directory_data, events, scim_routes):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, render_413=_too_large)
+    app.add_middleware(ScimTrailingSlash)
+    return app
+
+
+def create_app_from_env() -> Any:
+    """Factory for ``uvicorn --factory`` (several worker processes each build their own)."""
+    return create_app(Settings())

@@ -1,0 +1,44 @@
+"""Settings from ``SCIMBRIDGE_*`` environment variables and a ``.env`` file.
+
+One frozen object is built at start-up and passed down; nothing reads the environment
+after that, so tests build their own ``Settings`` without touching ``os.environ``.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./scimbridge.db"
+
+
+class Settings(BaseSettings):
+    """Configuration of one scimbridge process (see the README's configuration table)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SCIMBRIDGE_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    database_url: str = DEFAULT_DATABASE_URL
+    admin_token: str | None = None
+    public_url: str | None = None
+    secret_key: str | None = None
+    webhook_allow_private: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Request bodies above this many bytes are refused with 413 before they are parsed
+    # (RFC 7644 §3.7.4 uses 1 MiB as its maxPayloadSize example; Bulk shares the limit).
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Largest page a SCIM list answers (RFC 7644 §3.4.2.4 lets the server cap `count`).
+    scim_max_count: int = Field(default=1000, ge=1)
+    scim_default_count: int = Field(default=100, ge=1)
+    # SQLite waits this long for the single writer before failing (PRAGMA busy_timeout).
+    sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
+    pool_size: int = Field(default=10, ge=1)
+    log_level: str = "info"
+
+    def base_url(self) -> str:
+        """The public URL of this deployment, without a trailing slash."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return f"http://{self.host}:{self.port}"

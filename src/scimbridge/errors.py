@@ -1,0 +1,49 @@
+"""Domain errors of the admin API and the write path.
+
+    ScimbridgeError            code + message + HTTP status, rendered {"error": {...}}
+     ├── NotFound              404 not_found
+     ├── Conflict              409 conflict
+     ├── InvalidRequest        400 invalid_request (and 422 for schema-valid nonsense)
+     ├── Unauthorized          401 unauthorized
+     └── PayloadTooLarge       413 payload_too_large
+
+SCIM routes raise ``scim.errors.ScimError`` instead, which carries the RFC 7644 §3.12
+``scimType``; the write path raises ScimError because SCIM is its richest caller, and
+the admin API never calls the SCIM write path.
+"""
+
+from __future__ import annotations
+
+
+class ScimbridgeError(Exception):
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(ScimbridgeError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(ScimbridgeError):
+    status = 409
+    code = "conflict"
+
+
+class InvalidRequest(ScimbridgeError):
+    status = 400
+    code = "invalid_request"
+
+
+class Unauthorized(ScimbridgeError):
+    status = 401
+    code = "unauthorized"
+
+
+class PayloadTooLarge(ScimbridgeError):
+    status = 413
+    code = "payload_too_large"

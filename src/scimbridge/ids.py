@@ -1,0 +1,74 @@
+"""Identifiers, tokens and secrets.
+
+Resource ids are prefixed, time-ordered and random (a ULID body in Crockford base32):
+sorting by id is sorting by creation time, which is what the admin API's keyset cursors
+use, and the prefix tells a support engineer what an id names. Tokens carry a prefix too,
+so secret scanners recognise a leaked one (RELIABILITY.md §6.1).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import time
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def _ulid_body() -> str:
+    """26 characters: 48 bits of milliseconds, then 80 random bits."""
+    value = (time.time_ns() // 1_000_000) << 80 | secrets.randbits(80)
+    chars = []
+    for _ in range(26):
+        chars.append(_CROCKFORD[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))
+
+
+def new_id(prefix: str) -> str:
+    """A new id such as ``user_01JD3Z…``."""
+    return f"{prefix}_{_ulid_body()}"
+
+
+def directory_id() -> str:
+    return new_id("directory")
+
+
+def user_id() -> str:
+    return new_id("user")
+
+
+def group_id() -> str:
+    return new_id("group")
+
+
+def event_id() -> str:
+    return new_id("event")
+
+
+def new_token(prefix: str) -> str:
+    """A bearer token: prefix plus 32 random bytes, URL-safe."""
+    return f"{prefix}_{secrets.token_urlsafe(32)}"
+
+
+def scim_token() -> str:
+    return new_token("scim")
+
+
+def admin_token() -> str:
+    return new_token("sbadm")
+
+
+def webhook_secret() -> str:
+    """A Standard Webhooks secret: ``whsec_`` + base64 of 32 random bytes."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 of a token; only this is stored, and directories are looked up by it.
+
+    A fast hash is right here: tokens carry 256 bits of entropy, so there is nothing to
+    brute-force, and the lookup runs on every SCIM request.
+    """
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()

@@ -1,0 +1,222 @@
+"""Directory administration: create, list, update, delete, rotate the SCIM token.
+
+Tokens are returned only by the call that creates them and stored only as SHA-256
+hashes; webhook secrets are stored encrypted (``secrets_box``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+from sqlalchemy import Connection
+
+from scimbridge import ids
+from scimbridge.clock import isoformat
+from scimbridge.directory.models import DirectoryRecord
+from scimbridge.directory.normalize import effective_attribute_map
+from scimbridge.errors import InvalidRequest, NotFound
+from scimbridge.runtime import Runtime
+from scimbridge.store import directories as store
+from scimbridge.store import unit_of_work
+from scimbridge.store.tables import PROVIDERS
+
+PULL_PROVIDERS = frozenset({"google", "ldap", "csv"})
+
+
+@dataclass(frozen=True)
+class DirectoryInput:
+    name: str
+    tenant: str
+    provider: str
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    attribute_map: dict[str, str] | None = None
+    connection: dict[str, Any] | None = None
+
+
+def directory_object(
+    runtime: Runtime, connection: Connection, record: DirectoryRecord
+) -> dict[str, Any]:
+    user_count, group_count = store.resource_counts(connection, record.id)
+    return {
+        "id": record.id,
+        "name": record.name,
+        "tenant": record.tenant,
+        "provider": record.provider,
+        "state": record.state,
+        "scim_base_url": runtime.scim_base_url(record.id),
+        "webhook_url": record.webhook_url,
+        "attribute_map": effective_attribute_map(record),
+        "created_at": isoformat(record.created_at),
+        "updated_at": isoformat(record.updated_at),
+        "user_count": user_count,
+        "group_count": group_count,
+        "last_sync_at": isoformat(record.last_sync_at) if record.last_sync_at else None,
+    }
+
+
+def validate_provider(provider: str) -> str:
+    if provider not in PROVIDERS:
+        raise InvalidRequest(f"provider must be one of {', '.join(PROVIDERS)}")
+    return provider
+
+
+def validate_webhook_url(url: str) -> str:
+    """http(s) only, a host, no credentials in the URL (RELIABILITY.md §5).
+
+    Whether the host resolves to a private address is decided when delivering, because
+    DNS can change between now and then.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidRequest("webhook_url must be an absolute http:// or https:// URL")
+    if parts.username or parts.password:
+        raise InvalidRequest("webhook_url must not carry credentials")
+    return url
+
+
+def validate_webhook_secret(secret: str) -> str:
+    """A Standard Webhooks secret: ``whsec_`` + base64 of 24 to 64 bytes."""
+    if not secret.startswith("whsec_"):
+        raise InvalidRequest("webhook_secret must look like whsec_<base64>")
+    try:
+        key = base64.b64decode(secret.removeprefix("whsec_"), validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidRequest("webhook_secret must be whsec_ followed by base64") from None
+    if not 24 <= len(key) <= 64:
+        raise InvalidRequest("webhook_secret must encode 24 to 64 bytes")
+    return secret
+
+
+def validate_attribute_map(mapping: dict[str, str]) -> dict[str, str]:
+    for name, path in mapping.items():
+        if not name or not isinstance(path, str) or not path:
+            raise InvalidRequest("attribute_map must map non-empty names to SCIM attribute paths")
+    return mapping
+
+
+def create_directory(runtime: Runtime, data: DirectoryInput) -> dict[str, Any]:
+    validate_provider(data.provider)
+    if not data.name.strip() or not data.tenant.strip():
+        raise InvalidRequest("name and tenant must not be empty")
+    webhook_url = validate_webhook_url(data.webhook_url) if data.webhook_url else None
+    generated_secret = None
+    secret = validate_webhook_secret(data.webhook_secret) if data.webhook_secret else None
+    if webhook_url and secret is None:
+        secret = generated_secret = ids.webhook_secret()
+    token = ids.scim_token()
+    directory_id = ids.directory_id()
+    box = runtime.secret_box
+    with unit_of_work.write(runtime.engine) as connection:
+        store.insert_directory(
+            connection,
+            directory_id=directory_id,
+            name=data.name.strip(),
+            tenant=data.tenant.strip(),
+            provider=data.provider,
+            scim_token_hash=ids.hash_token(token),
+            webhook_url=webhook_url,
+            webhook_secret_ciphertext=box.encrypt(secret) if secret else None,
+            attribute_map=validate_attribute_map(data.attribute_map or {}),
+            connection_ciphertext=_encrypt_json(runtime, data.connection),
+            now=runtime.clock.now(),
+        )
+        record = _require(connection, directory_id)
+        body = directory_object(runtime, connection, record)
+    body["scim_token"] = token
+    if generated_secret:
+        body["webhook_secret"] = generated_secret
+    return body
+
+
+def _encrypt_json(runtime: Runtime, value: dict[str, Any] | None) -> str | None:
+    if value is None:
+        return None
+    return runtime.secret_box.encrypt(orjson.dumps(value).decode("utf-8"))
+
+
+def _require(connection: Connection, directory_id: str) -> DirectoryRecord:
+    record = store.get_directory(connection, directory_id)
+    if record is None:
+        raise NotFound(f"directory {directory_id} not found")
+    return record
+
+
+def get_directory(runtime: Runtime, directory_id: str) -> dict[str, Any]:
+    with unit_of_work.read(runtime.engine) as connection:
+        return directory_object(runtime, connection, _require(connection, directory_id))
+
+
+def list_directories(
+    runtime: Runtime, *, tenant: str | None, after: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    with unit_of_work.read(runtime.engine) as connection:
+        records = store.list_directories(connection, tenant=tenant, after=after, limit=limit + 1)
+        page = records[:limit]
+        data = [directory_object(runtime, connection, r) for r in page]
+    return data, page[-1].id if len(records) > limit else None
+
+
+def update_directory(
+    runtime: Runtime, directory_id: str, changes: dict[str, Any]
+) -> dict[str, Any]:
+    """Apply a partial update; only the fields present in ``changes`` are touched."""
+    values: dict[str, Any] = {}
+    generated_secret = None
+    for key in ("name", "tenant"):
+        if key in changes:
+            if not isinstance(changes[key], str) or not changes[key].strip():
+                raise InvalidRequest(f"{key} must be a non-empty string")
+            values[key] = changes[key].strip()
+    if "state" in changes:
+        if changes["state"] not in ("active", "inactive"):
+            raise InvalidRequest("state can be set to active or inactive")
+        values["state"] = changes["state"]
+    if "attribute_map" in changes:
+        values["attribute_map"] = validate_attribute_map(dict(changes["attribute_map"] or {}))
+    if "connection" in changes:
+        values["connection_ciphertext"] = _encrypt_json(runtime, changes["connection"])
+    with unit_of_work.write(runtime.engine) as connection:
+        current = _require(connection, directory_id)
+        if "webhook_url" in changes:
+            url = changes["webhook_url"]
+            values["webhook_url"] = validate_webhook_url(url) if url else None
+            has_secret = store.webhook_secret_ciphertext(connection, directory_id) is not None
+            if url and not has_secret and not changes.get("webhook_secret"):
+                generated_secret = ids.webhook_secret()
+                values["webhook_secret_ciphertext"] = runtime.secret_box.encrypt(generated_secret)
+        if changes.get("webhook_secret"):
+            secret = validate_webhook_secret(changes["webhook_secret"])
+            values["webhook_secret_ciphertext"] = runtime.secret_box.encrypt(secret)
+        if values:
+            values["updated_at"] = runtime.clock.now()
+            store.update_directory(connection, current.id, values)
+        body = directory_object(runtime, connection, _require(connection, directory_id))
+    if generated_secret:
+        body["webhook_secret"] = generated_secret
+    return body
+
+
+def delete_directory(runtime: Runtime, directory_id: str) -> None:
+    with unit_of_work.write(runtime.engine) as connection:
+        if not store.delete_directory(connection, directory_id):
+            raise NotFound(f"directory {directory_id} not found")
+
+
+def rotate_scim_token(runtime: Runtime, directory_id: str) -> str:
+    """A new SCIM token; the old one fails from the next request on (its hash is gone)."""
+    token = ids.scim_token()
+    with unit_of_work.write(runtime.engine) as connection:
+        updated = store.update_directory(
+            connection,
+            directory_id,
+            {"scim_token_hash": ids.hash_token(token), "updated_at": runtime.clock.now()},
+        )
+        if not updated:
+            raise NotFound(f"directory {directory_id} not found")
+    return token

@@ -1,0 +1,307 @@
+"""SCIM operations: authenticate, run one transaction, render the answer.
+
+Each function is synchronous (it runs in a worker thread) and does everything for one
+request inside one transaction: the bearer token is checked against the directory in
+the URL, the command or query runs, and the response body is rendered from the same
+snapshot. Writes go through ``directory.commands`` so their events commit with them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hmac
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection
+
+from scimbridge.directory import commands
+from scimbridge.directory.models import GroupRecord, UserRecord
+from scimbridge.ids import hash_token
+from scimbridge.runtime import Runtime
+from scimbridge.scim import etags, listing, projection
+from scimbridge.scim.errors import ScimError, not_found
+from scimbridge.scim.filter.parser import parse_attr_path, parse_filter
+from scimbridge.scim.schemas import GROUP_RESOURCE, USER_RESOURCE, ResourceType
+from scimbridge.services.scim_render import render_group, render_user
+from scimbridge.store import directories as directory_store
+from scimbridge.store import filter_sql, scim_queries, unit_of_work
+from scimbridge.store.resources import SqlDirectoryStore
+
+UNAUTHORIZED_DETAIL = "missing or invalid bearer token for this directory"
+
+
+@dataclass(frozen=True)
+class ScimCall:
+    """What a SCIM route hands over: who calls, on which directory, with which options."""
+
+    directory_id: str
+    token: str | None
+    query: Mapping[str, str] = field(default_factory=dict)
+    if_match: str | None = None
+    if_none_match: str | None = None
+
+
+@dataclass(frozen=True)
+class ScimAnswer:
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def authenticate(connection: Connection, call: ScimCall) -> None:
+    """The token must belong to the directory in the URL; every failure looks the same.
+
+    Unknown directory, unknown token and another directory's token all answer the same
+    401 body, so directory ids cannot be probed (RELIABILITY.md §6.1).
+    """
+    if not call.token:
+        raise ScimError(401, UNAUTHORIZED_DETAIL)
+    owner = directory_store.directory_id_for_token_hash(connection, hash_token(call.token))
+    if owner is None or not hmac.compare_digest(owner, call.directory_id):
+        raise ScimError(401, UNAUTHORIZED_DETAIL)
+
+
+def authorize(runtime: Runtime, call: ScimCall) -> None:
+    with unit_of_work.read(runtime.engine) as connection:
+        authenticate(connection, call)
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _attribute_lists(call: ScimCall) -> tuple[list[str], list[str]]:
+    return (
+        projection.parse_attribute_list(call.query.get("attributes")),
+        projection.parse_attribute_list(call.query.get("excludedAttributes")),
+    )
+
+
+def _wants(
+    resource_type: ResourceType, name: str, attributes: Sequence[str], excluded: Sequence[str]
+) -> bool:
+    return projection.is_requested(resource_type, name, attributes or None, excluded or None)
+
+
+def _user_resources(
+    runtime: Runtime,
+    connection: Connection,
+    call: ScimCall,
+    records: Sequence[UserRecord],
+    attributes: Sequence[str],
+    excluded: Sequence[str],
+) -> list[dict[str, Any]]:
+    base = runtime.scim_base_url(call.directory_id)
+    groups = None
+    if _wants(USER_RESOURCE, "groups", attributes, excluded):
+        store = SqlDirectoryStore(connection, runtime.clock.now())
+        groups = store.groups_of_users(call.directory_id, [r.id for r in records])
+    return [
+        projection.project(
+            USER_RESOURCE,
+            render_user(r, groups.get(r.id, []) if groups is not None else None, base),
+            attributes or None,
+            excluded or None,
+        )
+        for r in records
+    ]
+
+
+def _group_resources(
+    runtime: Runtime,
+    connection: Connection,
+    call: ScimCall,
+    records: Sequence[GroupRecord],
+    attributes: Sequence[str],
+    excluded: Sequence[str],
+) -> list[dict[str, Any]]:
+    base = runtime.scim_base_url(call.directory_id)
+    members = None
+    if _wants(GROUP_RESOURCE, "members", attributes, excluded):
+        members = scim_queries.members_of_groups(
+            connection, call.directory_id, [r.id for r in records]
+        )
+    return [
+        projection.project(
+            GROUP_RESOURCE,
+            render_group(r, members.get(r.id, []) if members is not None else None, base),
+            attributes or None,
+            excluded or None,
+        )
+        for r in records
+    ]
+
+
+def _render_one(
+    runtime: Runtime,
+    connection: Connection,
+    call: ScimCall,
+    record: UserRecord | GroupRecord,
+    status: int,
+) -> ScimAnswer:
+    attributes, excluded = _attribute_lists(call)
+    if isinstance(record, UserRecord):
+        body = _user_resources(runtime, connection, call, [record], attributes, excluded)[0]
+        location = f"{runtime.scim_base_url(call.directory_id)}/Users/{record.id}"
+    else:
+        body = _group_resources(runtime, connection, call, [record], attributes, excluded)[0]
+        location = f"{runtime.scim_base_url(call.directory_id)}/Groups/{record.id}"
+    headers = {"ETag": etags.weak_etag(record.version), "Location": location}
+    return ScimAnswer(status, body, headers)
+
+
+# --------------------------------------------------------------------------- reads
+
+
+def get_resource(
+    runtime: Runtime, call: ScimCall, resource_type: ResourceType, resource_id: str
+) -> ScimAnswer:
+    with unit_of_work.read(runtime.engine) as connection:
+        authenticate(connection, call)
+        store = SqlDirectoryStore(connection, runtime.clock.now())
+        record: UserRecord | GroupRecord | None
+        if resource_type is USER_RESOURCE:
+            record = store.get_user(call.directory_id, resource_id)
+        else:
+            record = store.get_group(call.directory_id, resource_id)
+        if record is None:
+            raise not_found(f"{resource_type.name} {resource_id} not found")
+        etag = etags.weak_etag(record.version)
+        if call.if_none_match and etags.if_none_match_satisfied(call.if_none_match, etag):
+            return ScimAnswer(304, None, {"ETag": etag})
+        return _render_one(runtime, connection, call, record, 200)
+
+
+def list_resources(
+    runtime: Runtime,
+    call: ScimCall,
+    resource_type: ResourceType,
+    params: listing.ListParams | None = None,
+) -> ScimAnswer:
+    """GET on a resource endpoint (``params`` from the query) or its ``.search`` (given)."""
+    with unit_of_work.read(runtime.engine) as connection:
+        authenticate(connection, call)
+        params = clamp_params(runtime, params) if params else list_params(runtime, call.query)
+        where = filter_sql.compile_filter(
+            resource_type, parse_filter(params.filter) if params.filter else None
+        )
+        order = (
+            filter_sql.sort_column(resource_type, parse_attr_path(params.sort_by))
+            if params.sort_by
+            else None
+        )
+        descending = params.sort_order == "descending"
+        offset = params.start_index - 1
+        attributes, excluded = params.attributes, params.excluded_attributes
+        resources: list[dict[str, Any]]
+        if resource_type is USER_RESOURCE:
+            total = scim_queries.count_users(connection, call.directory_id, where)
+            users = scim_queries.list_users(
+                connection, call.directory_id, where, order, descending, offset, params.count
+            )
+            resources = _user_resources(runtime, connection, call, users, attributes, excluded)
+        else:
+            total = scim_queries.count_groups(connection, call.directory_id, where)
+            groups = scim_queries.list_groups(
+                connection, call.directory_id, where, order, descending, offset, params.count
+            )
+            resources = _group_resources(runtime, connection, call, groups, attributes, excluded)
+    return ScimAnswer(200, listing.list_response(resources, total, params.start_index))
+
+
+def search_all(runtime: Runtime, call: ScimCall, params: listing.ListParams) -> ScimAnswer:
+    """``POST /.search`` at the root (RFC 7644 §3.4.3): Users, then Groups, one page.
+
+    A filter must make sense for both resource types; an attribute only one of them has
+    matches nothing there rather than failing, as the RFC leaves the mixing to the server.
+    """
+    params = clamp_params(runtime, params)
+    with unit_of_work.read(runtime.engine) as connection:
+        authenticate(connection, call)
+    remaining_offset = params.start_index - 1
+    remaining = params.count
+    resources: list[dict[str, Any]] = []
+    total = 0
+    for resource_type in (USER_RESOURCE, GROUP_RESOURCE):
+        try:
+            answer = list_resources(
+                runtime,
+                call,
+                resource_type,
+                replace_params(params, start_index=remaining_offset + 1, count=remaining),
+            )
+        except ScimError as error:
+            if error.scim_type != "invalidFilter" or not params.filter:
+                raise
+            continue
+        found = int(answer.body["totalResults"])
+        page = answer.body["Resources"]
+        total += found
+        resources.extend(page)
+        remaining -= len(page)
+        remaining_offset = max(0, remaining_offset - found)
+    return ScimAnswer(200, listing.list_response(resources, total, params.start_index))
+
+
+def replace_params(params: listing.ListParams, **changes: Any) -> listing.ListParams:
+    return dataclasses.replace(params, **changes)
+
+
+def clamp_params(runtime: Runtime, params: listing.ListParams) -> listing.ListParams:
+    """Apply the server's page cap to a ``.search`` body (RFC 7644 §3.4.2.4)."""
+    return replace_params(params, count=min(params.count, runtime.settings.scim_max_count))
+
+
+def list_params(runtime: Runtime, query: Mapping[str, str]) -> listing.ListParams:
+    settings = runtime.settings
+    return listing.parse_list_params(
+        query, default_count=settings.scim_default_count, max_count=settings.scim_max_count
+    )
+
+
+# --------------------------------------------------------------------------- writes
+
+
+def _write(runtime: Runtime, call: ScimCall, action: Any) -> ScimAnswer:
+    """Authenticate and run ``action(writer)`` in one write transaction with its events."""
+    with unit_of_work.write(runtime.engine) as connection:
+        authenticate(connection, call)
+        now = runtime.clock.now()
+        writer = commands.open_writer(SqlDirectoryStore(connection, now), call.directory_id, now)
+        record, status = action(writer)
+        writer.flush()
+        if record is None:
+            return ScimAnswer(204, None)
+        return _render_one(runtime, connection, call, record, status)
+
+
+def create(runtime: Runtime, call: ScimCall, resource_type: ResourceType, body: Any) -> ScimAnswer:
+    create_fn = commands.create_user if resource_type is USER_RESOURCE else commands.create_group
+    return _write(runtime, call, lambda writer: (create_fn(writer, body), 201))
+
+
+def replace(
+    runtime: Runtime, call: ScimCall, resource_type: ResourceType, resource_id: str, body: Any
+) -> ScimAnswer:
+    replace_fn = commands.replace_user if resource_type is USER_RESOURCE else commands.replace_group
+    return _write(runtime, call, lambda w: (replace_fn(w, resource_id, body, call.if_match), 200))
+
+
+def patch(
+    runtime: Runtime, call: ScimCall, resource_type: ResourceType, resource_id: str, body: Any
+) -> ScimAnswer:
+    patch_fn = commands.patch_user if resource_type is USER_RESOURCE else commands.patch_group
+    return _write(runtime, call, lambda w: (patch_fn(w, resource_id, body, call.if_match), 200))
+
+
+def delete(
+    runtime: Runtime, call: ScimCall, resource_type: ResourceType, resource_id: str
+) -> ScimAnswer:
+    delete_fn = commands.delete_user if resource_type is USER_RESOURCE else commands.delete_group
+
+    def action(writer: commands.Writer) -> tuple[None, int]:
+        delete_fn(writer, resource_id, call.if_match)
+        return None, 204
+
+    return _write(runtime, call, action)

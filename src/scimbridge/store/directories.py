@@ -1,0 +1,110 @@
+"""Directory rows: create, read, update, delete, token lookup and counts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, select
+
+from scimbridge.directory.models import DirectoryRecord
+from scimbridge.store.tables import directories, groups, users
+
+
+def directory_from_row(row: Row[Any]) -> DirectoryRecord:
+    return DirectoryRecord(
+        id=row.id,
+        name=row.name,
+        tenant=row.tenant,
+        provider=row.provider,
+        state=row.state,
+        webhook_url=row.webhook_url,
+        attribute_map=dict(row.attribute_map or {}),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        last_sync_at=row.last_sync_at,
+        last_sequence=row.last_sequence,
+    )
+
+
+def insert_directory(
+    connection: Connection,
+    *,
+    directory_id: str,
+    name: str,
+    tenant: str,
+    provider: str,
+    scim_token_hash: str,
+    webhook_url: str | None,
+    webhook_secret_ciphertext: str | None,
+    attribute_map: dict[str, str],
+    connection_ciphertext: str | None,
+    now: datetime,
+) -> None:
+    connection.execute(
+        directories.insert().values(
+            id=directory_id,
+            name=name,
+            tenant=tenant,
+            provider=provider,
+            state="active",
+            scim_token_hash=scim_token_hash,
+            webhook_url=webhook_url,
+            webhook_secret_ciphertext=webhook_secret_ciphertext,
+            attribute_map=attribute_map,
+            connection_ciphertext=connection_ciphertext,
+            last_sequence=0,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+
+
+def get_directory(connection: Connection, directory_id: str) -> DirectoryRecord | None:
+    row = connection.execute(select(directories).where(directories.c.id == directory_id)).first()
+    return directory_from_row(row) if row else None
+
+
+def directory_id_for_token_hash(connection: Connection, token_hash: str) -> str | None:
+    return connection.execute(
+        select(directories.c.id).where(directories.c.scim_token_hash == token_hash)
+    ).scalar()
+
+
+def list_directories(
+    connection: Connection, *, tenant: str | None, after: str | None, limit: int
+) -> list[DirectoryRecord]:
+    query = select(directories).order_by(directories.c.id).limit(limit)
+    if tenant is not None:
+        query = query.where(directories.c.tenant == tenant)
+    if after is not None:
+        query = query.where(directories.c.id > after)
+    return [directory_from_row(row) for row in connection.execute(query)]
+
+
+def update_directory(connection: Connection, directory_id: str, values: dict[str, Any]) -> bool:
+    result = connection.execute(
+        directories.update().where(directories.c.id == directory_id).values(**values)
+    )
+    return bool(result.rowcount)
+
+
+def delete_directory(connection: Connection, directory_id: str) -> bool:
+    result = connection.execute(directories.delete().where(directories.c.id == directory_id))
+    return bool(result.rowcount)
+
+
+def resource_counts(connection: Connection, directory_id: str) -> tuple[int, int]:
+    user_count = connection.execute(
+        select(func.count()).select_from(users).where(users.c.directory_id == directory_id)
+    ).scalar_one()
+    group_count = connection.execute(
+        select(func.count()).select_from(groups).where(groups.c.directory_id == directory_id)
+    ).scalar_one()
+    return int(user_count), int(group_count)
+
+
+def webhook_secret_ciphertext(connection: Connection, directory_id: str) -> str | None:
+    return connection.execute(
+        select(directories.c.webhook_secret_ciphertext).where(directories.c.id == directory_id)
+    ).scalar()

@@ -1,0 +1,164 @@
+"""The outbox: events appended in the change's transaction, read back as a feed.
+
+Sequence numbers come from ``directories.last_sequence``: one ``UPDATE … RETURNING``
+per transaction allocates a block. The row lock it takes (already held by the writer's
+``lock_directory``) serialises writers of one directory until commit, so commit order
+equals sequence order, and a rollback undoes the increment: the sequence is gap-free
+(RELIABILITY.md §2). ``UNIQUE(directory_id, sequence)`` backs it in the schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Row, select, text, tuple_
+
+from scimbridge import ids
+from scimbridge.clock import isoformat
+from scimbridge.directory.models import DirectoryRecord, PendingEvent
+from scimbridge.store.tables import directories, events
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    position: int
+    id: str
+    directory_id: str
+    sequence: int
+    type: str
+    txid: int
+    body: str
+
+
+def event_body(
+    event_id: str, event: PendingEvent, directory: DirectoryRecord, sequence: int, now: datetime
+) -> str:
+    """The event JSON exactly as the contract defines it, serialised once.
+
+    The same bytes are stored, served by the feed and signed by the webhook worker.
+    """
+    document: dict[str, Any] = {
+        "id": event_id,
+        "type": event.type,
+        "directory_id": directory.id,
+        "tenant": directory.tenant,
+        "sequence": sequence,
+        "occurred_at": isoformat(now),
+        "data": event.data,
+    }
+    return orjson.dumps(document).decode("utf-8")
+
+
+def _current_txid(connection: Connection) -> int:
+    if connection.dialect.name != "postgresql":
+        return 0
+    return int(connection.execute(text("SELECT pg_current_xact_id()::text::bigint")).scalar_one())
+
+
+def append_events(
+    connection: Connection,
+    directory: DirectoryRecord,
+    pending: Sequence[PendingEvent],
+    now: datetime,
+) -> list[StoredEvent]:
+    if not pending:
+        return []
+    last = connection.execute(
+        directories.update()
+        .where(directories.c.id == directory.id)
+        .values(last_sequence=directories.c.last_sequence + len(pending))
+        .returning(directories.c.last_sequence)
+    ).scalar_one()
+    first = int(last) - len(pending) + 1
+    txid = _current_txid(connection)
+    stored = []
+    for offset, event in enumerate(pending):
+        event_id = ids.event_id()
+        sequence = first + offset
+        body = event_body(event_id, event, directory, sequence, now)
+        stored.append(StoredEvent(0, event_id, directory.id, sequence, event.type, txid, body))
+    connection.execute(
+        events.insert(),
+        [
+            {
+                "id": e.id,
+                "directory_id": e.directory_id,
+                "sequence": e.sequence,
+                "type": e.type,
+                "occurred_at": now,
+                "txid": e.txid,
+                "body": e.body,
+            }
+            for e in stored
+        ],
+    )
+    return stored
+
+
+def _stored(row: Row[Any]) -> StoredEvent:
+    return StoredEvent(
+        position=int(row.position),
+        id=str(row.id),
+        directory_id=str(row.directory_id),
+        sequence=int(row.sequence),
+        type=str(row.type),
+        txid=int(row.txid),
+        body=str(row.body),
+    )
+
+
+def get_event(connection: Connection, event_id: str) -> StoredEvent | None:
+    row = connection.execute(select(events).where(events.c.id == event_id)).first()
+    return _stored(row) if row else None
+
+
+def read_directory_feed(
+    connection: Connection,
+    directory_id: str,
+    *,
+    after_sequence: int,
+    limit: int,
+    types: Sequence[str] | None,
+) -> list[StoredEvent]:
+    """Events of one directory after a sequence number, oldest first.
+
+    Exact under concurrency: sequences commit in order per directory.
+    """
+    query = (
+        select(events)
+        .where(events.c.directory_id == directory_id, events.c.sequence > after_sequence)
+        .order_by(events.c.sequence)
+        .limit(limit)
+    )
+    if types:
+        query = query.where(events.c.type.in_(types))
+    return [_stored(row) for row in connection.execute(query)]
+
+
+def read_global_feed(
+    connection: Connection,
+    *,
+    after: tuple[int, int] | None,
+    limit: int,
+    types: Sequence[str] | None,
+) -> list[StoredEvent]:
+    """Events of every directory, in commit order, after a ``(txid, position)`` cursor.
+
+    On PostgreSQL only transactions older than the snapshot's xmin are visible to the
+    feed, so an event committed late can never land behind a cursor already handed out
+    (RELIABILITY.md §3, pitfall 1). SQLite has one writer: position is commit order.
+    """
+    query = select(events).order_by(events.c.txid, events.c.position).limit(limit)
+    if after is not None:
+        query = query.where(tuple_(events.c.txid, events.c.position) > tuple_(*after))
+    if connection.dialect.name == "postgresql":
+        query = query.where(
+            events.c.txid < text("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+        )
+    if types:
+        query = query.where(events.c.type.in_(types))
+    return [_stored(row) for row in connection.execute(query)]

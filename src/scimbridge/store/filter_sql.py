@@ -1,0 +1,346 @@
+"""SCIM filter AST → SQLAlchemy expressions, on SQLite and PostgreSQL alike.
+
+Filter text never reaches SQL: every value is a bound parameter and ``co``/``sw``/``ew``
+use ``LIKE`` with ``autoescape`` so ``%`` and ``_`` match literally (RELIABILITY.md §6.2).
+The attributes IdPs filter on are indexed columns (``userName`` through its casefolded key,
+``externalId``, ``id``, group ``displayName``), e-mail addresses go through the indexed
+``user_emails`` table and membership through ``memberships``; any other attribute is read
+from the stored resource with the JSON path operators of each database. Comparisons are
+case-insensitive unless the schema says ``caseExact`` (RFC 7643 §2.2, §7).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    exists,
+    false,
+    func,
+    not_,
+    or_,
+    select,
+    true,
+)
+
+from scimbridge.scim.attributes import ResolvedAttribute, resolve
+from scimbridge.scim.errors import invalid_filter
+from scimbridge.scim.filter.ast import (
+    And,
+    AttrPath,
+    Compare,
+    Filter,
+    Literal_,
+    Not,
+    Or,
+    Present,
+    ValuePath,
+)
+from scimbridge.scim.schemas import GROUP_RESOURCE, ResourceType
+from scimbridge.store.tables import groups, memberships, user_emails, users
+
+Kind = Literal["fold", "exact", "insensitive", "bool", "datetime"]
+
+
+@dataclass(frozen=True)
+class Column_:
+    """A filterable SQL expression and how its values compare."""
+
+    expression: ColumnElement[Any]
+    kind: Kind
+
+
+def _parse_datetime(value: Literal_) -> datetime:
+    if not isinstance(value, str):
+        raise invalid_filter("a dateTime attribute must be compared with an RFC 3339 string")
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise invalid_filter(f"{value!r} is not an RFC 3339 date-time") from None
+
+
+def _compare(column: Column_, op: str, value: Literal_) -> ColumnElement[bool]:
+    expression = column.expression
+    if value is None:
+        if op == "eq":
+            return expression.is_(None)
+        if op == "ne":
+            return expression.is_not(None)
+        raise invalid_filter(f"operator {op} cannot compare with null")
+    if column.kind == "bool":
+        if not isinstance(value, bool) or op not in ("eq", "ne"):
+            raise invalid_filter("a boolean attribute supports eq and ne with true or false")
+        return expression == value if op == "eq" else expression != value
+    if column.kind == "datetime":
+        moment = _parse_datetime(value)
+        return _ordered(expression, op, moment)
+    text_value = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    if column.kind == "fold":
+        text_value = text_value.casefold()
+    elif column.kind == "insensitive":
+        expression = func.lower(expression)
+        text_value = text_value.lower()
+    if op == "co":
+        return expression.contains(text_value, autoescape=True)
+    if op == "sw":
+        return expression.startswith(text_value, autoescape=True)
+    if op == "ew":
+        return expression.endswith(text_value, autoescape=True)
+    return _ordered(expression, op, text_value)
+
+
+_ORDERED: dict[str, Callable[[ColumnElement[Any], Any], ColumnElement[bool]]] = {
+    "eq": lambda e, v: e == v,
+    "ne": lambda e, v: or_(e != v, e.is_(None)),
+    "gt": lambda e, v: e > v,
+    "ge": lambda e, v: e >= v,
+    "lt": lambda e, v: e < v,
+    "le": lambda e, v: e <= v,
+}
+
+
+def _ordered(expression: ColumnElement[Any], op: str, value: Any) -> ColumnElement[bool]:
+    build = _ORDERED.get(op)
+    if build is None:
+        raise invalid_filter(f"operator {op} is not supported on this attribute")
+    return build(expression, value)
+
+
+def _present(column: Column_) -> ColumnElement[bool]:
+    if column.kind in ("bool", "datetime"):
+        return column.expression.is_not(None)
+    return and_(column.expression.is_not(None), column.expression != "")
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where a resolved attribute lives for one resource type."""
+
+    table: Table
+    resource_type: ResourceType
+
+    # ------------------------------------------------------------- scalar columns
+
+    def scalar(self, resolved: ResolvedAttribute) -> Column_:
+        name = resolved.attribute.name
+        sub = resolved.sub_attribute.name if resolved.sub_attribute else None
+        t = self.table
+        if resolved.schema.id == self.resource_type.schema.id or resolved.schema.id == "common":
+            if name == "id":
+                return Column_(t.c.id, "exact")
+            if name == "externalId":
+                return Column_(t.c.external_id, "exact")
+            if name == "meta" and sub == "created":
+                return Column_(t.c.created_at, "datetime")
+            if name == "meta" and sub == "lastModified":
+                return Column_(t.c.updated_at, "datetime")
+            if t is users and name == "userName":
+                return Column_(users.c.user_name_key, "fold")
+            if t is users and name == "active":
+                return Column_(users.c.active, "bool")
+            if t is groups and name == "displayName":
+                return Column_(groups.c.display_name_key, "fold")
+        return self.json(resolved)
+
+    def json(self, resolved: ResolvedAttribute) -> Column_:
+        keys = resolved.key_path
+        element = self.table.c.attributes[keys]
+        attribute = resolved.sub_attribute or resolved.attribute
+        if attribute.type == "boolean":
+            return Column_(element.as_boolean(), "bool")
+        if attribute.type in ("integer", "decimal"):
+            return Column_(element.as_float(), "exact")
+        if attribute.type == "dateTime":
+            return Column_(element.as_string(), "exact")
+        return Column_(element.as_string(), "exact" if attribute.case_exact else "insensitive")
+
+
+class FilterCompiler:
+    """Compiles one resource type's filters; build with :func:`compiler_for`."""
+
+    def __init__(self, resource_type: ResourceType, table: Table) -> None:
+        self.resource_type = resource_type
+        self.target = _Target(table, resource_type)
+        self.table = table
+
+    def compile(self, node: Filter) -> ColumnElement[bool]:
+        if isinstance(node, And):
+            return and_(self.compile(node.left), self.compile(node.right))
+        if isinstance(node, Or):
+            return or_(self.compile(node.left), self.compile(node.right))
+        if isinstance(node, Not):
+            # Two-valued logic: an absent attribute makes a comparison false, so its
+            # negation is true (SQL's NULL would otherwise drop the row).
+            return not_(func.coalesce(self.compile(node.operand), false()))
+        if isinstance(node, ValuePath):
+            return self._value_path(node)
+        return self._leaf(node)
+
+    def _resolve(self, path: AttrPath) -> ResolvedAttribute:
+        resolved = resolve(self.resource_type, path)
+        if resolved is None:
+            raise invalid_filter(f"unknown attribute {_display(path)} in filter")
+        return resolved
+
+    def _leaf(self, node: Compare | Present) -> ColumnElement[bool]:
+        resolved = self._resolve(node.path)
+        multi = self._multi_valued(resolved)
+        if multi is not None:
+            sub = resolved.sub_attribute.name if resolved.sub_attribute else "value"
+            return multi(lambda columns: _apply(node, columns(sub)))
+        column = self.target.scalar(resolved)
+        if resolved.attribute.multi_valued or (
+            resolved.attribute.type == "complex" and resolved.sub_attribute is None
+        ):
+            raise invalid_filter(f"filtering on {_display(node.path)} is not supported")
+        return _apply(node, column)
+
+    def _value_path(self, node: ValuePath) -> ColumnElement[bool]:
+        resolved = self._resolve(node.path)
+        multi = self._multi_valued(resolved)
+        if multi is None:
+            raise invalid_filter(f"{_display(node.path)} is not a multi-valued attribute")
+
+        def inner(columns: Callable[[str], Column_]) -> ColumnElement[bool]:
+            return self._compile_element(node.filter, columns, resolved)
+
+        return multi(inner)
+
+    def _compile_element(
+        self, node: Filter, columns: Callable[[str], Column_], parent: ResolvedAttribute
+    ) -> ColumnElement[bool]:
+        if isinstance(node, And):
+            return and_(
+                self._compile_element(node.left, columns, parent),
+                self._compile_element(node.right, columns, parent),
+            )
+        if isinstance(node, Or):
+            return or_(
+                self._compile_element(node.left, columns, parent),
+                self._compile_element(node.right, columns, parent),
+            )
+        if isinstance(node, Not):
+            return not_(
+                func.coalesce(self._compile_element(node.operand, columns, parent), false())
+            )
+        if isinstance(node, ValuePath):
+            raise invalid_filter("value paths cannot be nested")
+        if node.path.sub_attr is not None or parent.attribute.sub(node.path.attr) is None:
+            raise invalid_filter(
+                f"{node.path.attr} is not a sub-attribute of {parent.attribute.name}"
+            )
+        sub_attribute = parent.attribute.sub(node.path.attr)
+        assert sub_attribute is not None
+        return _apply(node, columns(sub_attribute.name))
+
+    def _multi_valued(
+        self, resolved: ResolvedAttribute
+    ) -> (
+        Callable[[Callable[[Callable[[str], Column_]], ColumnElement[bool]]], ColumnElement[bool]]
+        | None
+    ):
+        """EXISTS-subqueries for the multi-valued attributes kept in their own tables."""
+        name = resolved.attribute.name
+        if self.table is users and name == "emails":
+            return self._emails
+        if self.table is groups and name == "members":
+            return self._members
+        if self.table is users and name == "groups":
+            return self._user_groups
+        return None
+
+    def _emails(
+        self, build: Callable[[Callable[[str], Column_]], ColumnElement[bool]]
+    ) -> ColumnElement[bool]:
+        def columns(sub: str) -> Column_:
+            if sub == "value":
+                return Column_(user_emails.c.value_key, "fold")
+            if sub == "type":
+                return Column_(func.coalesce(user_emails.c.type, ""), "insensitive")
+            if sub == "primary":
+                return Column_(user_emails.c.is_primary, "bool")
+            raise invalid_filter(f"filtering on emails.{sub} is not supported")
+
+        return exists(
+            select(user_emails.c.id).where(
+                user_emails.c.directory_id == users.c.directory_id,
+                user_emails.c.user_id == users.c.id,
+                build(columns),
+            )
+        )
+
+    def _members(
+        self, build: Callable[[Callable[[str], Column_]], ColumnElement[bool]]
+    ) -> ColumnElement[bool]:
+        def columns(sub: str) -> Column_:
+            if sub == "value":
+                return Column_(memberships.c.user_id, "exact")
+            if sub == "type":
+                return Column_(func.coalesce("User", ""), "insensitive")
+            raise invalid_filter(f"filtering on members.{sub} is not supported")
+
+        return exists(
+            select(memberships.c.user_id).where(
+                memberships.c.directory_id == groups.c.directory_id,
+                memberships.c.group_id == groups.c.id,
+                build(columns),
+            )
+        )
+
+    def _user_groups(
+        self, build: Callable[[Callable[[str], Column_]], ColumnElement[bool]]
+    ) -> ColumnElement[bool]:
+        member_group = groups.alias("member_group")
+
+        def columns(sub: str) -> Column_:
+            if sub == "value":
+                return Column_(memberships.c.group_id, "exact")
+            if sub == "display":
+                return Column_(member_group.c.display_name_key, "fold")
+            raise invalid_filter(f"filtering on groups.{sub} is not supported")
+
+        return exists(
+            select(memberships.c.group_id)
+            .join(member_group, member_group.c.id == memberships.c.group_id)
+            .where(
+                memberships.c.directory_id == users.c.directory_id,
+                memberships.c.user_id == users.c.id,
+                build(columns),
+            )
+        )
+
+
+def _apply(node: Compare | Present, column: Column_) -> ColumnElement[bool]:
+    if isinstance(node, Present):
+        return _present(column)
+    return _compare(column, node.op, node.value)
+
+
+def _display(path: AttrPath) -> str:
+    text = f"{path.uri}:{path.attr}" if path.uri else path.attr
+    return f"{text}.{path.sub_attr}" if path.sub_attr else text
+
+
+def compiler_for(resource_type: ResourceType) -> FilterCompiler:
+    return FilterCompiler(resource_type, groups if resource_type is GROUP_RESOURCE else users)
+
+
+def compile_filter(resource_type: ResourceType, node: Filter | None) -> ColumnElement[bool]:
+    if node is None:
+        return true()
+    return compiler_for(resource_type).compile(node)
+
+
+def sort_column(resource_type: ResourceType, path: AttrPath) -> ColumnElement[Any]:
+    """The ORDER BY expression for ``sortBy`` (RFC 7644 §3.4.2.3)."""
+    compiler = compiler_for(resource_type)
+    resolved = compiler._resolve(path)
+    if resolved.attribute.name == "emails":
+        return users.c.id  # replaced by the primary-email sort in scim_queries
+    return compiler.target.scalar(resolved).expression

@@ -1,0 +1,295 @@
+"""Users, groups and memberships over one open transaction.
+
+:class:`SqlDirectoryStore` implements ``directory.repository.DirectoryStore``. Every
+statement is scoped by ``directory_id`` (tenant isolation), touches rows by index, and
+never loads a whole directory or a whole group unless the caller asked for exactly that
+(``member_ids`` for a full membership replace).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Row, delete, select
+
+from scimbridge.directory.models import (
+    DirectoryRecord,
+    EmailRecord,
+    GroupRecord,
+    GroupRef,
+    PendingEvent,
+    UserRecord,
+)
+from scimbridge.store import events as event_store
+from scimbridge.store.directories import directory_from_row
+from scimbridge.store.tables import directories, groups, memberships, user_emails, users
+
+# Bound parameters per IN (...) list: well under SQLite's 32,766 and PostgreSQL's 65,535.
+CHUNK = 500
+
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterable[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def user_from_row(row: Row[Any]) -> UserRecord:
+    return UserRecord(
+        id=row.id,
+        directory_id=row.directory_id,
+        external_id=row.external_id,
+        user_name=row.user_name,
+        active=row.active,
+        attributes=row.attributes,
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def group_from_row(row: Row[Any]) -> GroupRecord:
+    return GroupRecord(
+        id=row.id,
+        directory_id=row.directory_id,
+        external_id=row.external_id,
+        display_name=row.display_name,
+        attributes=row.attributes,
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _user_values(user: UserRecord) -> dict[str, Any]:
+    name = user.attributes.get("name")
+    name = name if isinstance(name, dict) else {}
+    display_name = user.attributes.get("displayName")
+    return {
+        "external_id": user.external_id,
+        "user_name": user.user_name,
+        "user_name_key": user.user_name.casefold(),
+        "display_name": display_name if isinstance(display_name, str) else None,
+        "given_name": name.get("givenName") if isinstance(name.get("givenName"), str) else None,
+        "family_name": name.get("familyName") if isinstance(name.get("familyName"), str) else None,
+        "active": user.active,
+        "attributes": user.attributes,
+        "version": user.version,
+        "updated_at": user.updated_at,
+    }
+
+
+class SqlDirectoryStore:
+    """The write path's storage, bound to one connection inside a transaction."""
+
+    def __init__(self, connection: Connection, now: datetime) -> None:
+        self.connection = connection
+        self.now = now
+
+    # ----------------------------------------------------------------- directory
+
+    def lock_directory(self, directory_id: str) -> DirectoryRecord | None:
+        row = self.connection.execute(
+            select(directories).where(directories.c.id == directory_id).with_for_update()
+        ).first()
+        return directory_from_row(row) if row else None
+
+    def append_events(self, directory: DirectoryRecord, events: Sequence[PendingEvent]) -> None:
+        event_store.append_events(self.connection, directory, events, self.now)
+
+    # ----------------------------------------------------------------- users
+
+    def get_user(self, directory_id: str, user_id: str) -> UserRecord | None:
+        row = self.connection.execute(
+            select(users).where(users.c.directory_id == directory_id, users.c.id == user_id)
+        ).first()
+        return user_from_row(row) if row else None
+
+    def user_id_by_user_name_key(self, directory_id: str, key: str) -> str | None:
+        return self.connection.execute(
+            select(users.c.id).where(
+                users.c.directory_id == directory_id, users.c.user_name_key == key
+            )
+        ).scalar()
+
+    def user_id_by_external_id(self, directory_id: str, external_id: str) -> str | None:
+        return self.connection.execute(
+            select(users.c.id).where(
+                users.c.directory_id == directory_id, users.c.external_id == external_id
+            )
+        ).scalar()
+
+    def _write_emails(self, user: UserRecord, emails: Sequence[EmailRecord]) -> None:
+        if not emails:
+            return
+        self.connection.execute(
+            user_emails.insert(),
+            [
+                {
+                    "directory_id": user.directory_id,
+                    "user_id": user.id,
+                    "value": e.value,
+                    "value_key": e.value.casefold(),
+                    "type": e.type,
+                    "is_primary": e.primary,
+                }
+                for e in emails
+            ],
+        )
+
+    def insert_user(self, user: UserRecord, emails: Sequence[EmailRecord]) -> None:
+        self.connection.execute(
+            users.insert().values(
+                id=user.id,
+                directory_id=user.directory_id,
+                created_at=user.created_at,
+                **_user_values(user),
+            )
+        )
+        self._write_emails(user, emails)
+
+    def update_user(self, user: UserRecord, emails: Sequence[EmailRecord]) -> None:
+        self.connection.execute(
+            users.update()
+            .where(users.c.directory_id == user.directory_id, users.c.id == user.id)
+            .values(**_user_values(user))
+        )
+        self.connection.execute(
+            delete(user_emails).where(
+                user_emails.c.directory_id == user.directory_id, user_emails.c.user_id == user.id
+            )
+        )
+        self._write_emails(user, emails)
+
+    def delete_user(self, directory_id: str, user_id: str) -> None:
+        self.connection.execute(
+            delete(users).where(users.c.directory_id == directory_id, users.c.id == user_id)
+        )
+
+    def users_by_ids(self, directory_id: str, user_ids: Collection[str]) -> list[UserRecord]:
+        found: list[UserRecord] = []
+        for batch in chunks(list(user_ids)):
+            rows = self.connection.execute(
+                select(users).where(users.c.directory_id == directory_id, users.c.id.in_(batch))
+            )
+            found.extend(user_from_row(row) for row in rows)
+        return found
+
+    def groups_of_users(
+        self, directory_id: str, user_ids: Collection[str]
+    ) -> dict[str, list[GroupRef]]:
+        result: dict[str, list[GroupRef]] = {}
+        for batch in chunks(list(user_ids)):
+            rows = self.connection.execute(
+                select(memberships.c.user_id, groups.c.id, groups.c.display_name)
+                .join(groups, groups.c.id == memberships.c.group_id)
+                .where(memberships.c.directory_id == directory_id, memberships.c.user_id.in_(batch))
+                .order_by(groups.c.id)
+            )
+            for user_id, group_id, name in rows:
+                result.setdefault(user_id, []).append(GroupRef(id=group_id, name=name))
+        return result
+
+    # ----------------------------------------------------------------- groups
+
+    def get_group(self, directory_id: str, group_id: str) -> GroupRecord | None:
+        row = self.connection.execute(
+            select(groups).where(groups.c.directory_id == directory_id, groups.c.id == group_id)
+        ).first()
+        return group_from_row(row) if row else None
+
+    def group_id_by_external_id(self, directory_id: str, external_id: str) -> str | None:
+        return self.connection.execute(
+            select(groups.c.id).where(
+                groups.c.directory_id == directory_id, groups.c.external_id == external_id
+            )
+        ).scalar()
+
+    def _group_values(self, group: GroupRecord) -> dict[str, Any]:
+        return {
+            "external_id": group.external_id,
+            "display_name": group.display_name,
+            "display_name_key": group.display_name.casefold(),
+            "attributes": group.attributes,
+            "version": group.version,
+            "updated_at": group.updated_at,
+        }
+
+    def insert_group(self, group: GroupRecord) -> None:
+        self.connection.execute(
+            groups.insert().values(
+                id=group.id,
+                directory_id=group.directory_id,
+                created_at=group.created_at,
+                **self._group_values(group),
+            )
+        )
+
+    def update_group(self, group: GroupRecord) -> None:
+        self.connection.execute(
+            groups.update()
+            .where(groups.c.directory_id == group.directory_id, groups.c.id == group.id)
+            .values(**self._group_values(group))
+        )
+
+    def delete_group(self, directory_id: str, group_id: str) -> None:
+        self.connection.execute(
+            delete(groups).where(groups.c.directory_id == directory_id, groups.c.id == group_id)
+        )
+
+    # ----------------------------------------------------------------- memberships
+
+    def member_ids(self, directory_id: str, group_id: str) -> list[str]:
+        return list(
+            self.connection.execute(
+                select(memberships.c.user_id)
+                .where(
+                    memberships.c.directory_id == directory_id, memberships.c.group_id == group_id
+                )
+                .order_by(memberships.c.user_id)
+            ).scalars()
+        )
+
+    def existing_member_ids(
+        self, directory_id: str, group_id: str, user_ids: Collection[str]
+    ) -> set[str]:
+        present: set[str] = set()
+        for batch in chunks(list(user_ids)):
+            present.update(
+                self.connection.execute(
+                    select(memberships.c.user_id).where(
+                        memberships.c.directory_id == directory_id,
+                        memberships.c.group_id == group_id,
+                        memberships.c.user_id.in_(batch),
+                    )
+                ).scalars()
+            )
+        return present
+
+    def add_members(self, directory_id: str, group_id: str, user_ids: Sequence[str]) -> None:
+        if user_ids:
+            self.connection.execute(
+                memberships.insert(),
+                [
+                    {
+                        "group_id": group_id,
+                        "user_id": u,
+                        "directory_id": directory_id,
+                        "created_at": self.now,
+                    }
+                    for u in user_ids
+                ],
+            )
+
+    def remove_members(self, directory_id: str, group_id: str, user_ids: Sequence[str]) -> None:
+        for batch in chunks(list(user_ids)):
+            self.connection.execute(
+                delete(memberships).where(
+                    memberships.c.directory_id == directory_id,
+                    memberships.c.group_id == group_id,
+                    memberships.c.user_id.in_(batch),
+                )
+            )

@@ -1,0 +1,193 @@
+"""All tables. The database enforces the invariants the code relies on.
+
+- ``UNIQUE(directory_id, user_name_key)``: userName is unique per directory and
+  case-insensitive (RFC 7643 §4.1.1, ``uniqueness: server``, ``caseExact: false``); the key
+  is ``str.casefold()`` computed in Python because SQLite's ``lower()`` folds ASCII only.
+- ``UNIQUE(directory_id, sequence)`` on events: with the per-directory counter on
+  ``directories.last_sequence`` this makes the sequence gap-free and unique.
+- Every resource row carries ``directory_id`` with ``ON DELETE CASCADE``: deleting a
+  directory deletes its data, and every query is scoped by it (tenant isolation).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from scimbridge.store.types import AutoIncrementId, JSONDocument, UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+PROVIDERS = (
+    "okta",
+    "entra",
+    "onelogin",
+    "jumpcloud",
+    "ping",
+    "rippling",
+    "generic",
+    "google",
+    "ldap",
+    "csv",
+)
+DIRECTORY_STATES = ("active", "inactive", "error")
+EVENT_TYPES = (
+    "user.created",
+    "user.updated",
+    "user.deleted",
+    "group.created",
+    "group.updated",
+    "group.deleted",
+    "group.user_added",
+    "group.user_removed",
+)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _directory_fk() -> Column[str]:
+    return Column(
+        "directory_id",
+        String(64),
+        ForeignKey("directories.id", ondelete="CASCADE"),
+        nullable=False,
+    )
+
+
+app_settings = Table(
+    "app_settings",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+directories = Table(
+    "directories",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("tenant", String(200), nullable=False, index=True),
+    Column("provider", String(20), nullable=False),
+    Column("state", String(20), nullable=False, server_default="active"),
+    Column("scim_token_hash", String(64), nullable=False, unique=True),
+    Column("webhook_url", Text, nullable=True),
+    Column("webhook_secret_ciphertext", Text, nullable=True),
+    Column("attribute_map", JSONDocument, nullable=False),
+    Column("connection_ciphertext", Text, nullable=True),
+    Column("last_sequence", BigInteger, nullable=False, server_default="0"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("last_sync_at", UTCDateTime, nullable=True),
+    CheckConstraint(_in("provider", PROVIDERS), name="provider"),
+    CheckConstraint(_in("state", DIRECTORY_STATES), name="state"),
+    CheckConstraint("last_sequence >= 0", name="last_sequence"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    _directory_fk(),
+    Column("external_id", String(512), nullable=True),
+    Column("user_name", String(512), nullable=False),
+    Column("user_name_key", String(512), nullable=False),
+    Column("display_name", String(512), nullable=True),
+    Column("given_name", String(512), nullable=True),
+    Column("family_name", String(512), nullable=True),
+    Column("active", Boolean, nullable=False),
+    Column("attributes", JSONDocument, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("directory_id", "user_name_key"),
+    UniqueConstraint("directory_id", "external_id"),
+    Index("ix_users_directory_id_id", "directory_id", "id"),
+)
+
+# One row per e-mail address of a user, so `emails[value eq …]` and the admin API's
+# `email=` filter use an index instead of scanning JSON.
+user_emails = Table(
+    "user_emails",
+    metadata,
+    Column("id", AutoIncrementId, primary_key=True, autoincrement=True),
+    _directory_fk(),
+    Column("user_id", String(64), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("value", String(512), nullable=False),
+    Column("value_key", String(512), nullable=False),
+    Column("type", String(64), nullable=True),
+    Column("is_primary", Boolean, nullable=False),
+    Index("ix_user_emails_directory_id_value_key", "directory_id", "value_key"),
+    Index("ix_user_emails_user_id", "user_id"),
+)
+
+groups = Table(
+    "groups",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    _directory_fk(),
+    Column("external_id", String(512), nullable=True),
+    Column("display_name", String(512), nullable=False),
+    Column("display_name_key", String(512), nullable=False),
+    Column("attributes", JSONDocument, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("directory_id", "external_id"),
+    Index("ix_groups_directory_id_display_name_key", "directory_id", "display_name_key"),
+    Index("ix_groups_directory_id_id", "directory_id", "id"),
+)
+
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("group_id", String(64), ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", String(64), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    _directory_fk(),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_memberships_user_id", "user_id"),
+)
+
+# The transactional outbox: one row per event, written in the same transaction as the
+# change. `position` orders the global feed on SQLite (one writer, so commit order);
+# on PostgreSQL `txid` (pg_current_xact_id) lets the global feed read only behind the
+# oldest running transaction, so a late commit can never slip behind a reader's cursor
+# (RELIABILITY.md §3, pitfall 1).
+events = Table(
+    "events",
+    metadata,
+    Column("position", AutoIncrementId, primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False, unique=True),
+    _directory_fk(),
+    Column("sequence", BigInteger, nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("txid", BigInteger, nullable=False, server_default=text("0")),
+    Column("body", Text, nullable=False),
+    UniqueConstraint("directory_id", "sequence"),
+    Index("ix_events_txid_position", "txid", "position"),
+    CheckConstraint(_in("type", EVENT_TYPES), name="type"),
+    CheckConstraint("sequence > 0", name="sequence"),
+)
