@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -17,6 +18,7 @@ from scimbridge.api.handlers import error_response
 from scimbridge.bootstrap import ensure_credentials
 from scimbridge.clock import Clock, SystemClock
 from scimbridge.config import Settings
+from scimbridge.observability.metrics import HttpMetrics, MetricsMiddleware
 from scimbridge.runtime import Runtime
 from scimbridge.secrets_box import SecretBox
 from scimbridge.store.engine import create_db_engine
@@ -78,9 +80,12 @@ def create_app(
         redoc_url=None,
     )
     handlers.install(app)
+    app.state.metrics = HttpMetrics(CollectorRegistry())
     for module in (operations, directories, directory_data, events, scim_routes):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, render_413=_too_large)
+    # Added last runs first: slashes are normalised before metrics match the route.
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(ScimTrailingSlash)
     return app
 

@@ -32,6 +32,13 @@ def _ready(runtime: Runtime) -> tuple[bool, str]:
     return True, "ok"
 
 
+@router.get("/metrics")
+async def metrics(request: Request) -> Response:
+    """Prometheus exposition of this process's metrics."""
+    body, content_type = request.app.state.metrics.render()
+    return Response(body, media_type=content_type)
+
+
 @router.get("/readyz")
 async def readyz(request: Request) -> Response:
     """Readiness: the database answers and its schema is migrated."""
