@@ -1,0 +1,110 @@
+"""Outgoing HTTP for webhooks: resolution pinned and checked at connect time.
+
+httpx resolves host names inside httpcore when it connects, so checking a webhook URL
+when it is saved is not enough: DNS can answer a public address then and a private one
+at delivery (rebinding). :class:`GuardedBackend` is an httpcore network backend that
+resolves the name itself, refuses it unless *every* answer passes ``ssrf.is_allowed``,
+and connects to the checked IP literal; TLS SNI, certificate checks and the ``Host``
+header still use the name, because httpcore passes those separately (RELIABILITY.md §5).
+Redirects are never followed (a 3xx is a failed delivery), and timeouts are explicit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+import httpcore
+import httpx
+
+from scimbridge.events import ssrf
+
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+
+class BlockedAddress(httpcore.ConnectError):
+    """The webhook host resolves to an address deliveries may not reach."""
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    def __init__(self, *, allow_private: bool, resolver: Resolver = system_resolver) -> None:
+        self._inner = httpcore.AnyIOBackend()
+        self._allow_private = allow_private
+        self._resolve = resolver
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        addresses = await self._resolve(host, port)
+        if not addresses:
+            raise httpcore.ConnectError(f"{host} does not resolve")
+        refused = [
+            a for a in addresses if not ssrf.is_allowed(a, allow_private=self._allow_private)
+        ]
+        if refused:
+            raise BlockedAddress(
+                f"{host} resolves to {refused[0]}, a private or reserved address "
+                "(set SCIMBRIDGE_WEBHOOK_ALLOW_PRIVATE=true to allow it)"
+            )
+        return await self._inner.connect_tcp(
+            addresses[0],
+            port,
+            timeout=timeout,
+            local_address=local_address,
+            socket_options=socket_options,
+        )
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("webhooks are never delivered over unix sockets")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+class GuardedTransport(httpx.AsyncHTTPTransport):
+    """httpx's own transport, with its connection pool built on :class:`GuardedBackend`.
+
+    httpx has no ``network_backend`` argument, so the pool it builds is replaced by an
+    identical one that uses our backend; request and response mapping stay httpx's.
+    """
+
+    def __init__(self, backend: GuardedBackend, *, max_connections: int = 100) -> None:
+        super().__init__(retries=0)
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=max_connections,
+            max_keepalive_connections=max_connections,
+            keepalive_expiry=30.0,
+            network_backend=backend,
+        )
+
+
+def webhook_client(
+    *,
+    allow_private: bool,
+    connect_timeout: float = 5.0,
+    total_timeout: float = 15.0,
+    resolver: Resolver = system_resolver,
+) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=GuardedTransport(GuardedBackend(allow_private=allow_private, resolver=resolver)),
+        timeout=httpx.Timeout(total_timeout, connect=connect_timeout),
+        follow_redirects=False,
+        headers={"user-agent": "scimbridge-webhooks"},
+        trust_env=False,
+    )

@@ -1,0 +1,65 @@
+"""The guarded webhook transport against a real receiver on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from scimbridge.events.transport import BlockedAddress, webhook_client
+from tests.support.receiver import Answer, webhook_receiver
+
+
+def post(url: str, *, allow_private: bool, resolver=None) -> httpx.Response:
+    async def run() -> httpx.Response:
+        kwargs = {"resolver": resolver} if resolver else {}
+        async with webhook_client(allow_private=allow_private, **kwargs) as client:
+            return await client.post(url, content=b"{}")
+
+    return asyncio.run(run())
+
+
+def test_loopback_is_refused_by_default() -> None:
+    with webhook_receiver() as receiver:
+        with pytest.raises(httpx.ConnectError, match="private or reserved"):
+            post(receiver.url, allow_private=False)
+        assert receiver.received == []
+
+
+def test_allow_private_reaches_loopback() -> None:
+    with webhook_receiver() as receiver:
+        assert post(receiver.url, allow_private=True).status_code == 200
+        assert len(receiver.received) == 1
+
+
+@pytest.mark.parametrize("host", ["[::ffff:127.0.0.1]", "2130706433", "0x7f.1", "127.1"])
+def test_encoded_loopback_forms_are_refused(host: str) -> None:
+    with pytest.raises(httpx.HTTPError):
+        post(f"http://{host}:9/hook", allow_private=False)
+
+
+def test_name_resolving_to_private_is_refused() -> None:
+    """A rebinding resolver: only the resolution used to connect is checked, and it fails."""
+    answers = iter([["93.184.216.34"], ["127.0.0.1"]])
+
+    async def rebinding(host: str, port: int) -> list[str]:
+        return next(answers)
+
+    with webhook_receiver() as receiver:
+        url = receiver.url.replace("127.0.0.1", "hooks.example.test")
+        next(answers)  # the check at save time saw the public answer
+        with pytest.raises(httpx.ConnectError) as caught:
+            post(url, allow_private=False, resolver=rebinding)
+        assert isinstance(
+            caught.value.__cause__ or caught.value, (BlockedAddress, httpx.ConnectError)
+        )
+        assert receiver.received == []
+
+
+def test_redirects_are_not_followed() -> None:
+    with webhook_receiver(
+        lambda _: Answer(302, {"location": "http://127.0.0.1:1/elsewhere"})
+    ) as receiver:
+        response = post(receiver.url, allow_private=True)
+    assert response.status_code == 302

@@ -1,0 +1,95 @@
+"""A real webhook receiver on 127.0.0.1 that records what arrives.
+
+``respond`` decides each answer (status, headers, body, optional delay), so tests can
+make the receiver fail for a while, redirect, hang or go slow.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    at: float
+
+
+@dataclass
+class Answer:
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b"ok"
+    delay: float = 0.0
+
+
+@dataclass
+class Receiver:
+    url: str
+    received: list[Received]
+    respond: Callable[[Received], Answer]
+    lock: threading.Lock
+
+    def bodies(self) -> list[bytes]:
+        with self.lock:
+            return [r.body for r in self.received]
+
+    def wait_for(self, count: int, timeout: float = 30.0) -> list[Received]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if len(self.received) >= count:
+                    return list(self.received)
+            time.sleep(0.02)
+        with self.lock:
+            raise AssertionError(f"expected {count} deliveries, got {len(self.received)}")
+
+
+@contextmanager
+def webhook_receiver(respond: Callable[[Received], Answer] | None = None) -> Iterator[Receiver]:
+    received: list[Received] = []
+    lock = threading.Lock()
+    state = Receiver("", received, respond or (lambda _: Answer()), lock)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("content-length", "0"))
+            item = Received(
+                self.path,
+                {k.lower(): v for k, v in self.headers.items()},
+                self.rfile.read(length),
+                time.monotonic(),
+            )
+            answer = state.respond(item)
+            if answer.delay:
+                time.sleep(answer.delay)
+            if 200 <= answer.status < 300:
+                with lock:
+                    received.append(item)
+            self.send_response(answer.status)
+            for name, value in answer.headers.items():
+                self.send_header(name, value)
+            self.send_header("content-length", str(len(answer.body)))
+            self.end_headers()
+            self.wfile.write(answer.body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
