@@ -191,3 +191,52 @@ events = Table(
     CheckConstraint(_in("type", EVENT_TYPES), name="type"),
     CheckConstraint("sequence > 0", name="sequence"),
 )
+
+WEBHOOK_STATES = ("active", "failing", "disabled")
+
+# One delivery cursor per directory: ordering is per directory, so the directory (not the
+# event) is the unit of work that workers claim with a lease (RELIABILITY.md §3). The
+# cursor never moves past an event that was not acknowledged with a 2xx.
+webhook_cursors = Table(
+    "webhook_cursors",
+    metadata,
+    Column(
+        "directory_id",
+        String(64),
+        ForeignKey("directories.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("last_acked_sequence", BigInteger, nullable=False, server_default="0"),
+    Column("failures", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("first_failure_at", UTCDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("state", String(20), nullable=False, server_default="active"),
+    Column("lease_owner", String(100), nullable=True),
+    Column("lease_token", String(64), nullable=True),
+    Column("lease_expires_at", UTCDateTime, nullable=True),
+    CheckConstraint(_in("state", WEBHOOK_STATES), name="state"),
+    CheckConstraint("last_acked_sequence >= 0", name="last_acked_sequence"),
+    Index("ix_webhook_cursors_next_attempt_at", "next_attempt_at"),
+)
+
+# Every delivery attempt, successful or not, scheduled or replayed.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", AutoIncrementId, primary_key=True, autoincrement=True),
+    _directory_fk(),
+    Column("event_id", String(64), ForeignKey("events.id", ondelete="CASCADE"), nullable=False),
+    Column("sequence", BigInteger, nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("duration_ms", Integer, nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("response_excerpt", Text, nullable=True),
+    CheckConstraint(_in("kind", ("scheduled", "replay")), name="kind"),
+    Index("ix_deliveries_directory_id_id", "directory_id", "id"),
+    Index("ix_deliveries_event_id", "event_id"),
+)

@@ -1,0 +1,298 @@
+"""Webhook delivery state: cursors, leases and the attempt log.
+
+A worker *claims* directories whose head event is due by writing a lease (owner, random
+token, expiry) in one short transaction, delivers outside any transaction, then records
+the outcome in another short transaction that only succeeds while the lease token still
+matches (a fencing token): a worker that stalled past its lease cannot move a cursor that
+another worker now owns. On PostgreSQL the claim uses ``FOR UPDATE SKIP LOCKED`` so
+concurrent workers spread over directories instead of queueing on the same rows; SQLite
+serialises writers, so the same ``UPDATE`` is safe there (RELIABILITY.md §3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, func, or_, select
+
+from scimbridge.store.tables import deliveries, directories, events, webhook_cursors
+
+RESPONSE_EXCERPT_LIMIT = 2048
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    directory_id: str
+    last_acked_sequence: int
+    failures: int
+    first_failure_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class HeadEvent:
+    event_id: str
+    sequence: int
+    body: str
+    url: str
+    secret_ciphertext: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    directory_id: str
+    event_id: str
+    sequence: int
+    attempt: int
+    kind: str
+    url: str
+    started_at: datetime
+    duration_ms: int
+    status_code: int | None
+    error: str | None
+    response_excerpt: str | None
+
+
+def create_cursor(
+    connection: Connection, directory_id: str, start_after: int, now: datetime
+) -> None:
+    connection.execute(
+        webhook_cursors.insert().values(
+            directory_id=directory_id, last_acked_sequence=start_after, next_attempt_at=now
+        )
+    )
+
+
+def restart_cursor(
+    connection: Connection, directory_id: str, start_after: int, now: datetime
+) -> None:
+    """A webhook newly configured starts after ``start_after`` (the history stays in the feed)."""
+    connection.execute(
+        webhook_cursors.update()
+        .where(webhook_cursors.c.directory_id == directory_id)
+        .values(
+            last_acked_sequence=start_after,
+            failures=0,
+            first_failure_at=None,
+            state="active",
+            next_attempt_at=now,
+            last_error=None,
+        )
+    )
+
+
+def resume_cursor(connection: Connection, directory_id: str, now: datetime) -> None:
+    """Retry the head event now (after the admin changed the URL, secret or state)."""
+    connection.execute(
+        webhook_cursors.update()
+        .where(webhook_cursors.c.directory_id == directory_id)
+        .values(next_attempt_at=now, state="active", failures=0, first_failure_at=None)
+    )
+
+
+def _due(now: datetime) -> Any:
+    return and_(
+        webhook_cursors.c.state != "disabled",
+        webhook_cursors.c.next_attempt_at <= now,
+        or_(webhook_cursors.c.lease_expires_at.is_(None), webhook_cursors.c.lease_expires_at < now),
+        webhook_cursors.c.last_acked_sequence < directories.c.last_sequence,
+        directories.c.webhook_url.is_not(None),
+        directories.c.state == "active",
+    )
+
+
+def claim_due(
+    connection: Connection, *, owner: str, token: str, now: datetime, lease: timedelta, limit: int
+) -> list[Claim]:
+    candidates = (
+        select(webhook_cursors.c.directory_id)
+        .join(directories, directories.c.id == webhook_cursors.c.directory_id)
+        .where(_due(now))
+        .order_by(webhook_cursors.c.next_attempt_at)
+        .limit(limit)
+    )
+    if connection.dialect.name == "postgresql":
+        candidates = candidates.with_for_update(of=webhook_cursors, skip_locked=True)
+    ids = list(connection.execute(candidates).scalars())
+    if not ids:
+        return []
+    rows = connection.execute(
+        webhook_cursors.update()
+        .where(webhook_cursors.c.directory_id.in_(ids))
+        .values(lease_owner=owner, lease_token=token, lease_expires_at=now + lease)
+        .returning(
+            webhook_cursors.c.directory_id,
+            webhook_cursors.c.last_acked_sequence,
+            webhook_cursors.c.failures,
+            webhook_cursors.c.first_failure_at,
+        )
+    )
+    return [
+        Claim(r.directory_id, int(r.last_acked_sequence), int(r.failures), r.first_failure_at)
+        for r in rows
+    ]
+
+
+def head_event(connection: Connection, directory_id: str, sequence: int) -> HeadEvent | None:
+    row = connection.execute(
+        select(
+            events.c.id,
+            events.c.sequence,
+            events.c.body,
+            directories.c.webhook_url,
+            directories.c.webhook_secret_ciphertext,
+        )
+        .join(directories, directories.c.id == events.c.directory_id)
+        .where(events.c.directory_id == directory_id, events.c.sequence == sequence)
+    ).first()
+    if row is None or row.webhook_url is None:
+        return None
+    return HeadEvent(
+        row.id, int(row.sequence), row.body, row.webhook_url, row.webhook_secret_ciphertext
+    )
+
+
+def event_for_replay(connection: Connection, event_id: str) -> HeadEvent | None:
+    row = connection.execute(
+        select(
+            events.c.id,
+            events.c.sequence,
+            events.c.body,
+            directories.c.webhook_url,
+            directories.c.webhook_secret_ciphertext,
+        )
+        .join(directories, directories.c.id == events.c.directory_id)
+        .where(events.c.id == event_id)
+    ).first()
+    if row is None:
+        return None
+    return HeadEvent(
+        row.id, int(row.sequence), row.body, row.webhook_url or "", row.webhook_secret_ciphertext
+    )
+
+
+def record_attempt(connection: Connection, attempt: Attempt) -> None:
+    excerpt = attempt.response_excerpt
+    if excerpt is not None:
+        excerpt = excerpt.replace("\x00", "")[:RESPONSE_EXCERPT_LIMIT]
+    connection.execute(
+        deliveries.insert().values(
+            directory_id=attempt.directory_id,
+            event_id=attempt.event_id,
+            sequence=attempt.sequence,
+            attempt=attempt.attempt,
+            kind=attempt.kind,
+            url=attempt.url,
+            started_at=attempt.started_at,
+            duration_ms=attempt.duration_ms,
+            status_code=attempt.status_code,
+            error=attempt.error[:2000] if attempt.error else None,
+            response_excerpt=excerpt,
+        )
+    )
+
+
+def _fenced(directory_id: str, token: str) -> Any:
+    return and_(
+        webhook_cursors.c.directory_id == directory_id, webhook_cursors.c.lease_token == token
+    )
+
+
+def acknowledge(
+    connection: Connection,
+    directory_id: str,
+    token: str,
+    sequence: int,
+    now: datetime,
+    lease: timedelta,
+) -> bool:
+    """Move the cursor past ``sequence`` and extend the lease; False if the lease was lost."""
+    result = connection.execute(
+        webhook_cursors.update()
+        .where(_fenced(directory_id, token), webhook_cursors.c.last_acked_sequence == sequence - 1)
+        .values(
+            last_acked_sequence=sequence,
+            failures=0,
+            first_failure_at=None,
+            last_error=None,
+            state="active",
+            next_attempt_at=now,
+            lease_expires_at=now + lease,
+        )
+    )
+    return bool(result.rowcount)
+
+
+def fail(
+    connection: Connection,
+    directory_id: str,
+    token: str,
+    *,
+    failures: int,
+    first_failure_at: datetime,
+    next_attempt_at: datetime,
+    state: str,
+    error: str,
+) -> bool:
+    """Record a failed head delivery and release the lease until ``next_attempt_at``."""
+    result = connection.execute(
+        webhook_cursors.update()
+        .where(_fenced(directory_id, token))
+        .values(
+            failures=failures,
+            first_failure_at=first_failure_at,
+            next_attempt_at=next_attempt_at,
+            state=state,
+            last_error=error[:2000],
+            lease_owner=None,
+            lease_token=None,
+            lease_expires_at=None,
+        )
+    )
+    return bool(result.rowcount)
+
+
+def release(connection: Connection, directory_id: str, token: str) -> None:
+    connection.execute(
+        webhook_cursors.update()
+        .where(_fenced(directory_id, token))
+        .values(lease_owner=None, lease_token=None, lease_expires_at=None)
+    )
+
+
+def cursor_state(connection: Connection, directory_id: str) -> Row[Any] | None:
+    return connection.execute(
+        select(webhook_cursors).where(webhook_cursors.c.directory_id == directory_id)
+    ).first()
+
+
+def list_attempts(
+    connection: Connection,
+    directory_id: str,
+    *,
+    after: int | None,
+    limit: int,
+    event_id: str | None,
+) -> list[Row[Any]]:
+    query = select(deliveries).where(deliveries.c.directory_id == directory_id)
+    if after is not None:
+        query = query.where(deliveries.c.id < after)
+    if event_id is not None:
+        query = query.where(deliveries.c.event_id == event_id)
+    return list(connection.execute(query.order_by(deliveries.c.id.desc()).limit(limit)))
+
+
+def pending_count(connection: Connection, directory_id: str) -> int:
+    row = connection.execute(
+        select(
+            directories.c.last_sequence - func.coalesce(webhook_cursors.c.last_acked_sequence, 0)
+        )
+        .select_from(
+            directories.outerjoin(
+                webhook_cursors, webhook_cursors.c.directory_id == directories.c.id
+            )
+        )
+        .where(directories.c.id == directory_id)
+    ).scalar()
+    return int(row or 0)
