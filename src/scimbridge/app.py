@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -12,12 +13,21 @@ from sqlalchemy import Engine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from scimbridge import __version__
-from scimbridge.api import directories, directory_data, events, handlers, operations, scim_routes
+from scimbridge.api import (
+    directories,
+    directory_data,
+    events,
+    handlers,
+    operations,
+    scim_routes,
+    webhooks,
+)
 from scimbridge.api.bodies import BodyLimit
 from scimbridge.api.handlers import error_response
 from scimbridge.bootstrap import ensure_credentials
 from scimbridge.clock import Clock, SystemClock
 from scimbridge.config import Settings
+from scimbridge.events.embedded import run_worker
 from scimbridge.observability.metrics import HttpMetrics, MetricsMiddleware
 from scimbridge.runtime import Runtime
 from scimbridge.secrets_box import SecretBox
@@ -58,16 +68,24 @@ def create_app(
             pool_size=settings.pool_size,
         )
         credentials = ensure_credentials(settings, db)
-        app.state.runtime = Runtime(
+        runtime = Runtime(
             settings=settings,
             engine=db,
             clock=clock or SystemClock(),
             admin_token_hash=credentials.admin_token_hash,
             secret_box=SecretBox(credentials.secret_key),
         )
+        app.state.runtime = runtime
+        stop = asyncio.Event()
+        worker = (
+            asyncio.create_task(run_worker(runtime, stop)) if settings.embedded_worker else None
+        )
         try:
             yield
         finally:
+            stop.set()
+            if worker is not None:
+                await worker
             if owns_engine:
                 db.dispose()
 
@@ -81,7 +99,7 @@ def create_app(
     )
     handlers.install(app)
     app.state.metrics = HttpMetrics(CollectorRegistry())
-    for module in (operations, directories, directory_data, events, scim_routes):
+    for module in (operations, directories, directory_data, events, webhooks, scim_routes):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, render_413=_too_large)
     # Added last runs first: slashes are normalised before metrics match the route.

@@ -7,7 +7,10 @@ API, so an operator can create a directory before the server runs.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -17,6 +20,7 @@ from scimbridge.bootstrap import ensure_credentials, ensure_schema, reset_admin_
 from scimbridge.clock import SystemClock
 from scimbridge.config import Settings
 from scimbridge.errors import ScimbridgeError
+from scimbridge.events.embedded import run_worker
 from scimbridge.runtime import Runtime
 from scimbridge.secrets_box import SecretBox
 from scimbridge.services import directories as directory_service
@@ -59,10 +63,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     settings = settings.model_copy(update={"host": args.host, "port": args.port})
     runtime = _runtime(settings)
     runtime.engine.dispose()
-    env_overrides = {"SCIMBRIDGE_HOST": args.host, "SCIMBRIDGE_PORT": str(args.port)}
-    import os
-
-    os.environ.update(env_overrides)
+    # uvicorn's factory builds the app in each worker process from the environment.
+    os.environ.update({"SCIMBRIDGE_HOST": args.host, "SCIMBRIDGE_PORT": str(args.port)})
     if args.no_worker:
         os.environ["SCIMBRIDGE_EMBEDDED_WORKER"] = "false"
     print(f"scimbridge {__version__} serving on http://{args.host}:{args.port}", file=sys.stderr)
@@ -80,9 +82,20 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
-    _runtime(settings)
-    print("the standalone webhook worker arrives with webhook delivery", file=sys.stderr)
-    return 2
+    """Webhook delivery only; run as many as you like (they share work through leases)."""
+    runtime = _runtime(settings)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await run_worker(runtime, stop)
+
+    print(f"scimbridge {__version__} webhook worker started", file=sys.stderr)
+    asyncio.run(main())
+    runtime.engine.dispose()
+    return 0
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:

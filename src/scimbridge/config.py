@@ -35,6 +35,14 @@ class Settings(BaseSettings):
     # SQLite waits this long for the single writer before failing (PRAGMA busy_timeout).
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
     pool_size: int = Field(default=10, ge=1)
+    # Webhook delivery (see events/worker.py and the README's delivery section).
+    embedded_worker: bool = True
+    worker_concurrency: int = Field(default=64, ge=1)
+    worker_poll_interval: float = Field(default=1.0, gt=0)
+    webhook_timeout: float = Field(default=15.0, gt=0, le=60)
+    webhook_connect_timeout: float = Field(default=5.0, gt=0, le=60)
+    # Multiplies every retry delay; tests compress the 75-hour schedule with e.g. 0.001.
+    webhook_retry_scale: float = Field(default=1.0, gt=0)
     log_level: str = "info"
 
     def base_url(self) -> str:

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from scimbridge.clock import Clock
 from scimbridge.config import Settings
+from scimbridge.events.signal import CommitSignal
 from scimbridge.secrets_box import SecretBox
 
 
@@ -19,6 +20,7 @@ class Runtime:
     clock: Clock
     admin_token_hash: str
     secret_box: SecretBox
+    signal: CommitSignal = field(default_factory=CommitSignal)
     extras: dict[str, Any] = field(default_factory=dict)
 
     def scim_base_url(self, directory_id: str) -> str:

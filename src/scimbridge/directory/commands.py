@@ -43,11 +43,13 @@ class Writer:
     now: datetime
     events: list[PendingEvent] = field(default_factory=list)
 
-    def flush(self) -> None:
-        """Write the collected events; call once, just before the transaction commits."""
-        if self.events:
+    def flush(self) -> int:
+        """Write the collected events, just before the transaction commits; how many."""
+        count = len(self.events)
+        if count:
             self.store.append_events(self.directory, self.events)
             self.events = []
+        return count
 
 
 def open_writer(store: DirectoryStore, directory_id: str, now: datetime) -> Writer:

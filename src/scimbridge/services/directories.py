@@ -21,6 +21,7 @@ from scimbridge.directory.models import DirectoryRecord
 from scimbridge.directory.normalize import effective_attribute_map
 from scimbridge.errors import InvalidRequest, NotFound
 from scimbridge.runtime import Runtime
+from scimbridge.store import deliveries as delivery_store
 from scimbridge.store import directories as store
 from scimbridge.store import unit_of_work
 from scimbridge.store.tables import PROVIDERS
@@ -57,6 +58,22 @@ def directory_object(
         "user_count": user_count,
         "group_count": group_count,
         "last_sync_at": isoformat(record.last_sync_at) if record.last_sync_at else None,
+        "webhook_status": webhook_status(connection, record),
+    }
+
+
+def webhook_status(connection: Connection, record: DirectoryRecord) -> dict[str, Any] | None:
+    """Delivery health, an extension of the contract's directory object (see README)."""
+    cursor = delivery_store.cursor_state(connection, record.id)
+    if cursor is None or record.webhook_url is None:
+        return None
+    return {
+        "state": cursor.state,
+        "pending_events": max(0, record.last_sequence - int(cursor.last_acked_sequence)),
+        "last_delivered_sequence": int(cursor.last_acked_sequence),
+        "consecutive_failures": int(cursor.failures),
+        "last_error": cursor.last_error,
+        "next_attempt_at": isoformat(cursor.next_attempt_at) if cursor.failures else None,
     }
 
 
@@ -126,6 +143,7 @@ def create_directory(runtime: Runtime, data: DirectoryInput) -> dict[str, Any]:
             connection_ciphertext=_encrypt_json(runtime, data.connection),
             now=runtime.clock.now(),
         )
+        delivery_store.create_cursor(connection, directory_id, 0, runtime.clock.now())
         record = _require(connection, directory_id)
         body = directory_object(runtime, connection, record)
     body["scim_token"] = token
@@ -183,9 +201,15 @@ def update_directory(
         values["connection_ciphertext"] = _encrypt_json(runtime, changes["connection"])
     with unit_of_work.write(runtime.engine) as connection:
         current = _require(connection, directory_id)
+        now = runtime.clock.now()
         if "webhook_url" in changes:
             url = changes["webhook_url"]
             values["webhook_url"] = validate_webhook_url(url) if url else None
+            if url and current.webhook_url is None:
+                # A webhook added now starts with new events; the history is in the feed.
+                delivery_store.restart_cursor(connection, directory_id, current.last_sequence, now)
+            elif url:
+                delivery_store.resume_cursor(connection, directory_id, now)
             has_secret = store.webhook_secret_ciphertext(connection, directory_id) is not None
             if url and not has_secret and not changes.get("webhook_secret"):
                 generated_secret = ids.webhook_secret()
@@ -193,8 +217,11 @@ def update_directory(
         if changes.get("webhook_secret"):
             secret = validate_webhook_secret(changes["webhook_secret"])
             values["webhook_secret_ciphertext"] = runtime.secret_box.encrypt(secret)
+            delivery_store.resume_cursor(connection, directory_id, now)
+        if values.get("state") == "active":
+            delivery_store.resume_cursor(connection, directory_id, now)
         if values:
-            values["updated_at"] = runtime.clock.now()
+            values["updated_at"] = now
             store.update_directory(connection, current.id, values)
         body = directory_object(runtime, connection, _require(connection, directory_id))
     if generated_secret:

@@ -270,10 +270,15 @@ def _write(runtime: Runtime, call: ScimCall, action: Any) -> ScimAnswer:
         now = runtime.clock.now()
         writer = commands.open_writer(SqlDirectoryStore(connection, now), call.directory_id, now)
         record, status = action(writer)
-        writer.flush()
-        if record is None:
-            return ScimAnswer(204, None)
-        return _render_one(runtime, connection, call, record, status)
+        emitted = writer.flush()
+        answer = (
+            ScimAnswer(204, None)
+            if record is None
+            else _render_one(runtime, connection, call, record, status)
+        )
+    if emitted:
+        runtime.signal.notify(call.directory_id)
+    return answer
 
 
 def create(runtime: Runtime, call: ScimCall, resource_type: ResourceType, body: Any) -> ScimAnswer:

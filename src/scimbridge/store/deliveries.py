@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, or_, select
+from sqlalchemy import Connection, Row, Select, and_, func, or_, select
 
 from scimbridge.store.tables import deliveries, directories, events, webhook_cursors
 
@@ -32,6 +32,7 @@ class Claim:
 
 @dataclass(frozen=True, slots=True)
 class HeadEvent:
+    directory_id: str
     event_id: str
     sequence: int
     body: str
@@ -134,42 +135,41 @@ def claim_due(
     ]
 
 
+def _head_query() -> Select[Any]:
+    return select(
+        events.c.directory_id,
+        events.c.id,
+        events.c.sequence,
+        events.c.body,
+        directories.c.webhook_url,
+        directories.c.webhook_secret_ciphertext,
+    ).join(directories, directories.c.id == events.c.directory_id)
+
+
 def head_event(connection: Connection, directory_id: str, sequence: int) -> HeadEvent | None:
+    """The event a directory's cursor waits on, with where and how to send it."""
     row = connection.execute(
-        select(
-            events.c.id,
-            events.c.sequence,
-            events.c.body,
-            directories.c.webhook_url,
-            directories.c.webhook_secret_ciphertext,
-        )
-        .join(directories, directories.c.id == events.c.directory_id)
-        .where(events.c.directory_id == directory_id, events.c.sequence == sequence)
+        _head_query().where(events.c.directory_id == directory_id, events.c.sequence == sequence)
     ).first()
     if row is None or row.webhook_url is None:
         return None
+    return _head(row)
+
+
+def _head(row: Row[Any]) -> HeadEvent:
     return HeadEvent(
-        row.id, int(row.sequence), row.body, row.webhook_url, row.webhook_secret_ciphertext
+        directory_id=row.directory_id,
+        event_id=row.id,
+        sequence=int(row.sequence),
+        body=row.body,
+        url=row.webhook_url or "",
+        secret_ciphertext=row.webhook_secret_ciphertext,
     )
 
 
 def event_for_replay(connection: Connection, event_id: str) -> HeadEvent | None:
-    row = connection.execute(
-        select(
-            events.c.id,
-            events.c.sequence,
-            events.c.body,
-            directories.c.webhook_url,
-            directories.c.webhook_secret_ciphertext,
-        )
-        .join(directories, directories.c.id == events.c.directory_id)
-        .where(events.c.id == event_id)
-    ).first()
-    if row is None:
-        return None
-    return HeadEvent(
-        row.id, int(row.sequence), row.body, row.webhook_url or "", row.webhook_secret_ciphertext
-    )
+    row = connection.execute(_head_query().where(events.c.id == event_id)).first()
+    return _head(row) if row is not None else None
 
 
 def record_attempt(connection: Connection, attempt: Attempt) -> None:

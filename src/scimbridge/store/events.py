@@ -81,6 +81,11 @@ def append_events(
         sequence = first + offset
         body = event_body(event_id, event, directory, sequence, now)
         stored.append(StoredEvent(0, event_id, directory.id, sequence, event.type, txid, body))
+    if connection.dialect.name == "postgresql":
+        # Delivered to LISTENers only when this transaction commits (PostgreSQL NOTIFY docs).
+        connection.execute(
+            text("SELECT pg_notify('scimbridge_events', :directory)"), {"directory": directory.id}
+        )
     connection.execute(
         events.insert(),
         [

@@ -1,0 +1,87 @@
+"""Delivery history and replay, for the admin API."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from scimbridge.clock import isoformat
+from scimbridge.errors import InvalidRequest, NotFound
+from scimbridge.events.embedded import worker_config
+from scimbridge.events.transport import webhook_client
+from scimbridge.events.worker import DeliveryWorker, attempt_record
+from scimbridge.runtime import Runtime
+from scimbridge.store import deliveries as store
+from scimbridge.store import directories as directory_store
+from scimbridge.store import unit_of_work
+
+
+def list_deliveries(
+    runtime: Runtime, directory_id: str, *, after: int | None, limit: int, event_id: str | None
+) -> tuple[list[dict[str, Any]], int | None]:
+    """Attempts, newest first; the cursor is the id of the last attempt returned."""
+    with unit_of_work.read(runtime.engine) as connection:
+        if directory_store.get_directory(connection, directory_id) is None:
+            raise NotFound(f"directory {directory_id} not found")
+        rows = store.list_attempts(
+            connection, directory_id, after=after, limit=limit + 1, event_id=event_id
+        )
+    page = rows[:limit]
+    data = [
+        {
+            "id": row.id,
+            "event_id": row.event_id,
+            "sequence": row.sequence,
+            "attempt": row.attempt,
+            "kind": row.kind,
+            "url": row.url,
+            "started_at": isoformat(row.started_at),
+            "duration_ms": row.duration_ms,
+            "status_code": row.status_code,
+            "success": row.status_code is not None and 200 <= row.status_code < 300,
+            "error": row.error,
+            "response_excerpt": row.response_excerpt,
+        }
+        for row in page
+    ]
+    return data, page[-1].id if len(rows) > limit else None
+
+
+async def replay_event(runtime: Runtime, event_id: str) -> dict[str, Any]:
+    """Send one event again now, signed afresh with the same ``webhook-id``.
+
+    The ordered cursor does not move: a replay is an extra copy, never a way to skip.
+    """
+
+    def load() -> store.HeadEvent | None:
+        with unit_of_work.read(runtime.engine) as connection:
+            return store.event_for_replay(connection, event_id)
+
+    head = await asyncio.to_thread(load)
+    if head is None:
+        raise NotFound(f"event {event_id} not found")
+    if not head.url:
+        raise InvalidRequest("the event's directory has no webhook_url")
+    config = worker_config(runtime.settings)
+    worker = DeliveryWorker(runtime.engine, runtime.secret_box, runtime.clock, config)
+    started = runtime.clock.now()
+    async with webhook_client(
+        allow_private=config.allow_private,
+        connect_timeout=config.connect_timeout,
+        total_timeout=config.total_timeout,
+    ) as client:
+        outcome = await worker.post(client, head)
+    attempt = attempt_record(head, 1, "replay", outcome, started)
+    await asyncio.to_thread(_record, runtime, attempt)
+    return {
+        "event_id": event_id,
+        "status_code": outcome.status_code,
+        "success": outcome.ok,
+        "error": outcome.error,
+        "duration_ms": outcome.duration_ms,
+    }
+
+
+def _record(runtime: Runtime, attempt: store.Attempt) -> None:
+    with unit_of_work.write(runtime.engine) as connection:
+        store.record_attempt(connection, attempt)
