@@ -70,7 +70,7 @@ class TestCreate:
 
 
 class TestAuth:
-    @pytest.mark.parametrize("header", [None, "Bearer wrong", "Basic abc", "Bearer "])
+    @pytest.mark.parametrize("header", [None, "Bearer wrong", "Basic abc", "Bearer", "bearer x y"])
     def test_admin_token_required(self, server: RunningServer, header: str | None) -> None:
         headers = {"Authorization": header} if header else {}
         response = httpx.get(f"{server.base_url}/api/v1/directories", headers=headers)
