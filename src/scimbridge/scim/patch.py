@@ -307,7 +307,7 @@ class _Patcher:
                     raise invalid_path(f"{attribute.name} values have no sub-attributes")
                 _set_or_pop(elements[i], sub.name, self._clean(sub, value))
             elif isinstance(value, Mapping) and isinstance(elements[i], dict):
-                cleaned = self._clean(attribute, value)
+                cleaned = self._clean(attribute, [value])[0]
                 elements[i] = {**elements[i], **cleaned} if op == "add" else dict(cleaned)
             else:
                 raise invalid_value(f"{attribute.name}[…] needs an object value")

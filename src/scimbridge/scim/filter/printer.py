@@ -31,9 +31,10 @@ def _literal(value: Literal_) -> str:
 
 def format_filter(node: Filter) -> str:
     if isinstance(node, Or):
-        return f"{format_filter(node.left)} or {format_filter(node.right)}"
+        # The parser folds left, so a right-nested operand of the same operator needs brackets.
+        return f"{format_filter(node.left)} or {_wrap(node.right, Or)}"
     if isinstance(node, And):
-        return f"{_and_operand(node.left)} and {_and_operand(node.right)}"
+        return f"{_wrap(node.left, Or)} and {_wrap(node.right, (Or, And))}"
     if isinstance(node, Not):
         return f"not ({format_filter(node.operand)})"
     if isinstance(node, ValuePath):
@@ -43,6 +44,6 @@ def format_filter(node: Filter) -> str:
     return f"{format_path(node.path)} {node.op} {_literal(node.value)}"
 
 
-def _and_operand(node: Filter) -> str:
+def _wrap(node: Filter, kinds: type | tuple[type, ...]) -> str:
     text = format_filter(node)
-    return f"({text})" if isinstance(node, Or) else text
+    return f"({text})" if isinstance(node, kinds) else text
