@@ -164,3 +164,12 @@ def test_openapi_is_served(admin: httpx.Client) -> None:
 def test_health(server: RunningServer) -> None:
     assert httpx.get(f"{server.base_url}/healthz").json() == {"status": "ok"}
     assert httpx.get(f"{server.base_url}/readyz").status_code == 200
+
+
+def test_metrics_label_routes_by_template(admin: httpx.Client, server: RunningServer) -> None:
+    directory = create_directory(admin)
+    with scim_client(directory) as client:
+        client.get("/Users")
+    text = httpx.get(f"{server.base_url}/metrics").text
+    assert 'route="/scim/v2/{directory_id}/{endpoint}"' in text
+    assert directory.id not in text

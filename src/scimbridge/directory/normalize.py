@@ -122,7 +122,13 @@ def user_object(
     groups: Sequence[GroupRef],
 ) -> dict[str, Any]:
     attributes = user.attributes
-    display_name = attributes.get("displayName") or _name_part(attributes, "formatted")
+    first, last = _name_part(attributes, "givenName"), _name_part(attributes, "familyName")
+    display_name = (
+        attributes.get("displayName")
+        or _name_part(attributes, "formatted")
+        or " ".join(part for part in (first, last) if part)
+        or None
+    )
     return {
         "id": user.id,
         "directory_id": user.directory_id,
@@ -132,8 +138,8 @@ def user_object(
         "emails": [
             {"value": e.value, "type": e.type, "primary": e.primary} for e in emails_of(attributes)
         ],
-        "first_name": _name_part(attributes, "givenName"),
-        "last_name": _name_part(attributes, "familyName"),
+        "first_name": first,
+        "last_name": last,
         "display_name": display_name,
         "active": user.active,
         "groups": [{"id": g.id, "name": g.name} for g in groups],
