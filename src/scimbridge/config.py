@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(default=64, ge=1)
     worker_poll_interval: float = Field(default=1.0, gt=0)
     webhook_timeout: float = Field(default=15.0, gt=0, le=60)
+    # How long a worker owns a directory without news; a crashed worker's directories are
+    # taken over after this. Must exceed the webhook timeout.
+    worker_lease_seconds: float = Field(default=60.0, gt=0)
     webhook_connect_timeout: float = Field(default=5.0, gt=0, le=60)
     # Multiplies every retry delay; tests compress the 75-hour schedule with e.g. 0.001.
     webhook_retry_scale: float = Field(default=1.0, gt=0)

@@ -1,4 +1,4 @@
-"""Real ``scimbridge`` processes for multi-process tests; killed when the test ends."""
+"""Real ``scimbridge`` processes for multi-process tests; stopped when the test ends."""
 
 from __future__ import annotations
 
@@ -16,37 +16,73 @@ import httpx
 from tests.support.postgres import free_port
 
 
-@contextmanager
-def serve_process(
-    database_url: str, admin_token: str, *extra: str, log: Path | None = None
-) -> Iterator[str]:
-    """``scimbridge serve`` on a free port of 127.0.0.1; yields its base URL."""
-    port = free_port()
+def process_env(database_url: str, admin_token: str) -> dict[str, str]:
     env = {
         **os.environ,
         "SCIMBRIDGE_DATABASE_URL": database_url,
         "SCIMBRIDGE_ADMIN_TOKEN": admin_token,
         "SCIMBRIDGE_SECRET_KEY": "test-secret-key",
         "SCIMBRIDGE_WEBHOOK_ALLOW_PRIVATE": "true",
+        "SCIMBRIDGE_WEBHOOK_RETRY_SCALE": "0.002",
+        "SCIMBRIDGE_WORKER_POLL_INTERVAL": "0.2",
+        # A killed worker's lease expires after this long and another worker takes over.
+        "SCIMBRIDGE_WORKER_LEASE_SECONDS": "3",
+        "SCIMBRIDGE_WEBHOOK_TIMEOUT": "2",
     }
     env.pop("SCIMBRIDGE_PUBLIC_URL", None)
-    output = log.open("wb") if log else subprocess.DEVNULL
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "scimbridge",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            *extra,
-        ],
-        env=env,
-        stdout=output,
-        stderr=output,
-        start_new_session=True,
+    return env
+
+
+def start(args: list[str], env: dict[str, str], log: Path | None) -> subprocess.Popen[bytes]:
+    output = log.open("ab") if log else subprocess.DEVNULL
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "scimbridge", *args],
+            env=env,
+            stdout=output,
+            stderr=output,
+            start_new_session=True,
+        )
+    finally:
+        if log:
+            output.close()  # type: ignore[union-attr]  # the child keeps its own descriptor
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the process group, SIGKILL it if it lingers."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=15)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@contextmanager
+def worker_process(
+    database_url: str, admin_token: str, log: Path | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``scimbridge worker``; a test may kill it itself (then this only reaps it)."""
+    process = start(["worker"], process_env(database_url, admin_token), log)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            stop(process)
+
+
+@contextmanager
+def serve_process(
+    database_url: str, admin_token: str, *extra: str, log: Path | None = None
+) -> Iterator[str]:
+    """``scimbridge serve`` on a free port of 127.0.0.1; yields its base URL."""
+    port = free_port()
+    process = start(
+        ["serve", "--host", "127.0.0.1", "--port", str(port), *extra],
+        process_env(database_url, admin_token),
+        log,
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
@@ -64,11 +100,4 @@ def serve_process(
             time.sleep(0.1)
         yield base_url
     finally:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=15)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        if log:
-            output.close()  # type: ignore[union-attr]
+        stop(process)

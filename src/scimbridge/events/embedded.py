@@ -29,7 +29,7 @@ NOTIFY_CHANNEL = "scimbridge_events"
 def worker_config(settings: Settings) -> WorkerConfig:
     return WorkerConfig(
         allow_private=settings.webhook_allow_private,
-        lease=timedelta(seconds=max(60.0, settings.webhook_timeout * 3)),
+        lease=timedelta(seconds=max(settings.worker_lease_seconds, settings.webhook_timeout + 1)),
         concurrency=settings.worker_concurrency,
         poll_interval=settings.worker_poll_interval,
         connect_timeout=settings.webhook_connect_timeout,
