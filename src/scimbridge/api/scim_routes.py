@@ -17,7 +17,7 @@ from scimbridge.api.bodies import parse_json
 from scimbridge.api.deps import bearer_token, runtime_of
 from scimbridge.api.responses import scim_response
 from scimbridge.scim import discovery, listing
-from scimbridge.scim.errors import not_found
+from scimbridge.scim.errors import ScimError, not_found
 from scimbridge.scim.schemas import GROUP_RESOURCE, USER_RESOURCE, ResourceType
 from scimbridge.services import scim, scim_bulk
 
@@ -36,11 +36,17 @@ def _call(request: Request, directory_id: str) -> scim.ScimCall:
     )
 
 
+FIXED_ENDPOINTS = frozenset({"ServiceProviderConfig", "ResourceTypes", "Schemas", "Bulk"})
+
+
 def _resource_type(endpoint: str) -> ResourceType:
     resource_type = RESOURCE_TYPES.get(endpoint)
-    if resource_type is None:
-        raise not_found(f"no resource type at /{endpoint}")
-    return resource_type
+    if resource_type is not None:
+        return resource_type
+    if endpoint in FIXED_ENDPOINTS:
+        # RFC 7644 §4: discovery endpoints are read-only; Bulk takes POST only (§3.7).
+        raise ScimError(405, f"/{endpoint} does not support this method")
+    raise not_found(f"no resource type at /{endpoint}")
 
 
 def _render(answer: scim.ScimAnswer) -> Response:

@@ -133,6 +133,8 @@ class _Patcher:
         if self.resource_type.name == "Group" and attribute.name == "members":
             self._members(op, path, value)
             return
+        if attribute.returned == "never":
+            return  # a password is accepted and never stored (RFC 7643 §4.1.1 "password")
         if attribute.mutability == "readOnly":
             if pathless:
                 return
