@@ -85,7 +85,7 @@ def lookup_attribute(resource: Mapping[str, Any], path_text: str) -> Any:
 
 
 def emails_of(attributes: Mapping[str, Any]) -> list[EmailRecord]:
-    """The user's e-mail addresses; the one marked primary (or else the first) is primary."""
+    """The user's e-mail addresses, ``primary`` exactly as the IdP sent it."""
     raw = attributes.get("emails")
     if not isinstance(raw, list):
         return []
@@ -98,10 +98,17 @@ def emails_of(attributes: Mapping[str, Any]) -> list[EmailRecord]:
         for item in raw
         if isinstance(item, Mapping) and item.get("value") not in (None, "")
     ]
-    if emails and not any(e.primary for e in emails):
-        first = emails[0]
-        emails[0] = EmailRecord(value=first.value, type=first.type, primary=True)
     return emails
+
+
+def email_objects(attributes: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The contract's ``emails``: when the IdP marked none primary, the first one is."""
+    emails = emails_of(attributes)
+    implied = bool(emails) and not any(e.primary for e in emails)
+    return [
+        {"value": e.value, "type": e.type, "primary": e.primary or (implied and index == 0)}
+        for index, e in enumerate(emails)
+    ]
 
 
 def _name_part(attributes: Mapping[str, Any], part: str) -> str | None:
@@ -135,9 +142,7 @@ def user_object(
         "tenant": directory.tenant,
         "idp_id": user.external_id,
         "username": user.user_name,
-        "emails": [
-            {"value": e.value, "type": e.type, "primary": e.primary} for e in emails_of(attributes)
-        ],
+        "emails": email_objects(attributes),
         "first_name": first,
         "last_name": last,
         "display_name": display_name,

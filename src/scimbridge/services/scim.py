@@ -183,11 +183,12 @@ def list_resources(
     with unit_of_work.read(runtime.engine) as connection:
         authenticate(connection, call)
         params = clamp_params(runtime, params) if params else list_params(runtime, call.query)
+        dialect = connection.dialect.name
         where = filter_sql.compile_filter(
-            resource_type, parse_filter(params.filter) if params.filter else None
+            resource_type, parse_filter(params.filter) if params.filter else None, dialect
         )
         order = (
-            filter_sql.sort_column(resource_type, parse_attr_path(params.sort_by))
+            filter_sql.sort_column(resource_type, parse_attr_path(params.sort_by), dialect)
             if params.sort_by
             else None
         )

@@ -18,19 +18,24 @@ from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
+    String,
     Table,
     and_,
+    column,
     exists,
     false,
     func,
+    literal,
+    literal_column,
     not_,
     or_,
     select,
     true,
+    type_coerce,
 )
 
 from scimbridge.scim.attributes import ResolvedAttribute, resolve
-from scimbridge.scim.errors import invalid_filter
+from scimbridge.scim.errors import invalid_filter, invalid_value
 from scimbridge.scim.filter.ast import (
     And,
     AttrPath,
@@ -42,10 +47,20 @@ from scimbridge.scim.filter.ast import (
     Present,
     ValuePath,
 )
-from scimbridge.scim.schemas import GROUP_RESOURCE, ResourceType
+from scimbridge.scim.schemas import GROUP_RESOURCE, USER_RESOURCE, Attribute, ResourceType
 from scimbridge.store.tables import groups, memberships, user_emails, users
+from scimbridge.store.types import JSONDocument
 
 Kind = Literal["fold", "exact", "insensitive", "bool", "datetime"]
+
+# ``schemas`` is no schema attribute (RFC 7643 §3) but is filterable (RFC 7644 §3.4.2.2
+# example ``schemas eq "urn:…:enterprise:2.0:User"``): a multi-valued list of URIs.
+SCHEMAS = ResolvedAttribute(
+    USER_RESOURCE.schema,
+    Attribute("schemas", "reference", multi_valued=True, case_exact=False),
+    None,
+    False,
+)
 
 
 @dataclass(frozen=True)
@@ -164,10 +179,11 @@ class _Target:
 class FilterCompiler:
     """Compiles one resource type's filters; build with :func:`compiler_for`."""
 
-    def __init__(self, resource_type: ResourceType, table: Table) -> None:
+    def __init__(self, resource_type: ResourceType, table: Table, dialect: str) -> None:
         self.resource_type = resource_type
         self.target = _Target(table, resource_type)
         self.table = table
+        self.dialect = dialect
 
     def compile(self, node: Filter) -> ColumnElement[bool]:
         if isinstance(node, And):
@@ -189,10 +205,17 @@ class FilterCompiler:
         return resolved
 
     def _leaf(self, node: Compare | Present) -> ColumnElement[bool]:
+        path = node.path
+        if path.uri is None and path.attr.casefold() == "schemas" and not path.sub_attr:
+            return self._json_array(SCHEMAS, lambda columns: _apply(node, columns("value")))
         resolved = self._resolve(node.path)
         multi = self._multi_valued(resolved)
         if multi is not None:
             sub = resolved.sub_attribute.name if resolved.sub_attribute else "value"
+            if isinstance(node, Compare) and node.op == "ne":
+                # "No value equals x", as for a single-valued attribute an absent one is not x.
+                equal = Compare(node.path, "eq", node.value)
+                return not_(multi(lambda columns: _apply(equal, columns(sub))))
             return multi(lambda columns: _apply(node, columns(sub)))
         column = self.target.scalar(resolved)
         if resolved.attribute.multi_valued or (
@@ -253,7 +276,57 @@ class FilterCompiler:
             return self._members
         if self.table is users and name == "groups":
             return self._user_groups
+        if resolved.attribute.multi_valued:
+            return lambda build: self._json_array(resolved, build)
         return None
+
+    def _json_array(
+        self,
+        resolved: ResolvedAttribute,
+        build: Callable[[Callable[[str], Column_]], ColumnElement[bool]],
+    ) -> ColumnElement[bool]:
+        """EXISTS over the elements of a multi-valued attribute kept in the JSON document.
+
+        ``json_each`` on SQLite and ``jsonb_array_elements`` on PostgreSQL turn the array
+        into rows; a simple multi-valued attribute (``schemas``) compares the element
+        itself as its ``value`` (RFC 7644 §3.4.2.2).
+        """
+        keys = resolved.key_path[: 2 if resolved.in_extension else 1]
+        attribute = resolved.attribute
+        if self.dialect == "postgresql":
+            array = self.table.c.attributes[keys]
+            elements = (
+                func.jsonb_array_elements(array)
+                .table_valued(column("value", JSONDocument))
+                .alias("element")
+            )
+        else:
+            json_path = "$" + "".join(f'."{key}"' for key in keys)
+            elements = (
+                func.json_each(self.table.c.attributes, json_path)
+                .table_valued(column("value", JSONDocument))
+                .alias("element")
+            )
+
+        def columns(sub_name: str) -> Column_:
+            sub = attribute.sub(sub_name)
+            if sub is None:
+                if attribute.type != "complex" and sub_name == "value":
+                    # PostgreSQL: `#>> '{}'` is a jsonb scalar's text; SQLite's json_each
+                    # already gives the text of a string element.
+                    text_value = (
+                        type_coerce(elements.c.value.op("#>>")(literal_column("'{}'")), String)
+                        if self.dialect == "postgresql"
+                        else elements.c.value
+                    )
+                    return Column_(text_value, "exact" if attribute.case_exact else "insensitive")
+                raise invalid_filter(f"{attribute.name} has no sub-attribute {sub_name!r}")
+            element = elements.c.value[sub.name]
+            if sub.type == "boolean":
+                return Column_(element.as_boolean(), "bool")
+            return Column_(element.as_string(), "exact" if sub.case_exact else "insensitive")
+
+        return exists(select(literal(1)).select_from(elements).where(build(columns)))
 
     def _emails(
         self, build: Callable[[Callable[[str], Column_]], ColumnElement[bool]]
@@ -327,20 +400,34 @@ def _display(path: AttrPath) -> str:
     return f"{text}.{path.sub_attr}" if path.sub_attr else text
 
 
-def compiler_for(resource_type: ResourceType) -> FilterCompiler:
-    return FilterCompiler(resource_type, groups if resource_type is GROUP_RESOURCE else users)
+def compiler_for(resource_type: ResourceType, dialect: str) -> FilterCompiler:
+    table = groups if resource_type is GROUP_RESOURCE else users
+    return FilterCompiler(resource_type, table, dialect)
 
 
-def compile_filter(resource_type: ResourceType, node: Filter | None) -> ColumnElement[bool]:
+def compile_filter(
+    resource_type: ResourceType, node: Filter | None, dialect: str
+) -> ColumnElement[bool]:
     if node is None:
         return true()
-    return compiler_for(resource_type).compile(node)
+    return compiler_for(resource_type, dialect).compile(node)
 
 
-def sort_column(resource_type: ResourceType, path: AttrPath) -> ColumnElement[Any]:
-    """The ORDER BY expression for ``sortBy`` (RFC 7644 §3.4.2.3)."""
-    compiler = compiler_for(resource_type)
+def sort_column(resource_type: ResourceType, path: AttrPath, dialect: str) -> ColumnElement[Any]:
+    """The ORDER BY expression for ``sortBy`` (RFC 7644 §3.4.2.3).
+
+    A multi-valued attribute sorts by its primary value; e-mail addresses are indexed in
+    their own table, so that one is a correlated subquery.
+    """
+    compiler = compiler_for(resource_type, dialect)
     resolved = compiler._resolve(path)
-    if resolved.attribute.name == "emails":
-        return users.c.id  # replaced by the primary-email sort in scim_queries
+    if resource_type is not GROUP_RESOURCE and resolved.attribute.name == "emails":
+        return (
+            select(user_emails.c.value_key)
+            .where(user_emails.c.user_id == users.c.id, user_emails.c.is_primary.is_(True))
+            .limit(1)
+            .scalar_subquery()
+        )
+    if resolved.attribute.multi_valued:
+        raise invalid_value(f"cannot sort by {_display(path)}")
     return compiler.target.scalar(resolved).expression
