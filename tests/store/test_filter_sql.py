@@ -122,7 +122,9 @@ def population(engine: Engine) -> tuple[Engine, str, dict[str, dict[str, Any]]]:
 
 def database_answer(engine: Engine, directory_id: str, tree: Filter) -> set[str]:
     with unit_of_work.read(engine) as connection:
-        where = filter_sql.compile_filter(USER_RESOURCE, tree, connection.dialect.name)
+        where = filter_sql.compile_filter(
+            USER_RESOURCE, tree, connection.dialect.name, directory_id
+        )
         query = select(users.c.id).where(users.c.directory_id == directory_id, where)
         return set(connection.execute(query).scalars())
 

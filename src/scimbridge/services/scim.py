@@ -185,10 +185,15 @@ def list_resources(
         params = clamp_params(runtime, params) if params else list_params(runtime, call.query)
         dialect = connection.dialect.name
         where = filter_sql.compile_filter(
-            resource_type, parse_filter(params.filter) if params.filter else None, dialect
+            resource_type,
+            parse_filter(params.filter) if params.filter else None,
+            dialect,
+            call.directory_id,
         )
         order = (
-            filter_sql.sort_column(resource_type, parse_attr_path(params.sort_by), dialect)
+            filter_sql.sort_column(
+                resource_type, parse_attr_path(params.sort_by), dialect, call.directory_id
+            )
             if params.sort_by
             else None
         )

@@ -179,11 +179,17 @@ class _Target:
 class FilterCompiler:
     """Compiles one resource type's filters; build with :func:`compiler_for`."""
 
-    def __init__(self, resource_type: ResourceType, table: Table, dialect: str) -> None:
+    def __init__(
+        self, resource_type: ResourceType, table: Table, dialect: str, directory_id: str
+    ) -> None:
         self.resource_type = resource_type
         self.target = _Target(table, resource_type)
         self.table = table
         self.dialect = dialect
+        # Subqueries over e-mail and membership rows are scoped by the directory itself,
+        # not correlated with the outer row, so the database can drive them from their
+        # (directory_id, value) indexes: `emails[value eq …]` is an index lookup.
+        self.directory_id = directory_id
 
     def compile(self, node: Filter) -> ColumnElement[bool]:
         if isinstance(node, And):
@@ -340,11 +346,9 @@ class FilterCompiler:
                 return Column_(user_emails.c.is_primary, "bool")
             raise invalid_filter(f"filtering on emails.{sub} is not supported")
 
-        return exists(
-            select(user_emails.c.id).where(
-                user_emails.c.directory_id == users.c.directory_id,
-                user_emails.c.user_id == users.c.id,
-                build(columns),
+        return users.c.id.in_(
+            select(user_emails.c.user_id).where(
+                user_emails.c.directory_id == self.directory_id, build(columns)
             )
         )
 
@@ -358,11 +362,9 @@ class FilterCompiler:
                 return Column_(func.coalesce("User", ""), "insensitive")
             raise invalid_filter(f"filtering on members.{sub} is not supported")
 
-        return exists(
-            select(memberships.c.user_id).where(
-                memberships.c.directory_id == groups.c.directory_id,
-                memberships.c.group_id == groups.c.id,
-                build(columns),
+        return groups.c.id.in_(
+            select(memberships.c.group_id).where(
+                memberships.c.directory_id == self.directory_id, build(columns)
             )
         )
 
@@ -378,14 +380,10 @@ class FilterCompiler:
                 return Column_(member_group.c.display_name_key, "fold")
             raise invalid_filter(f"filtering on groups.{sub} is not supported")
 
-        return exists(
-            select(memberships.c.group_id)
+        return users.c.id.in_(
+            select(memberships.c.user_id)
             .join(member_group, member_group.c.id == memberships.c.group_id)
-            .where(
-                memberships.c.directory_id == users.c.directory_id,
-                memberships.c.user_id == users.c.id,
-                build(columns),
-            )
+            .where(memberships.c.directory_id == self.directory_id, build(columns))
         )
 
 
@@ -400,26 +398,29 @@ def _display(path: AttrPath) -> str:
     return f"{text}.{path.sub_attr}" if path.sub_attr else text
 
 
-def compiler_for(resource_type: ResourceType, dialect: str) -> FilterCompiler:
+def compiler_for(resource_type: ResourceType, dialect: str, directory_id: str) -> FilterCompiler:
     table = groups if resource_type is GROUP_RESOURCE else users
-    return FilterCompiler(resource_type, table, dialect)
+    return FilterCompiler(resource_type, table, dialect, directory_id)
 
 
 def compile_filter(
-    resource_type: ResourceType, node: Filter | None, dialect: str
+    resource_type: ResourceType, node: Filter | None, dialect: str, directory_id: str
 ) -> ColumnElement[bool]:
+    """The WHERE clause for ``node``; the caller still scopes the outer query by directory."""
     if node is None:
         return true()
-    return compiler_for(resource_type, dialect).compile(node)
+    return compiler_for(resource_type, dialect, directory_id).compile(node)
 
 
-def sort_column(resource_type: ResourceType, path: AttrPath, dialect: str) -> ColumnElement[Any]:
+def sort_column(
+    resource_type: ResourceType, path: AttrPath, dialect: str, directory_id: str
+) -> ColumnElement[Any]:
     """The ORDER BY expression for ``sortBy`` (RFC 7644 §3.4.2.3).
 
     A multi-valued attribute sorts by its primary value; e-mail addresses are indexed in
     their own table, so that one is a correlated subquery.
     """
-    compiler = compiler_for(resource_type, dialect)
+    compiler = compiler_for(resource_type, dialect, directory_id)
     resolved = compiler._resolve(path)
     if resource_type is not GROUP_RESOURCE and resolved.attribute.name == "emails":
         return (

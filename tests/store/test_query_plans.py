@@ -1,0 +1,54 @@
+"""The lookups IdPs send most are index lookups, never table scans, on both databases.
+
+SQLite's ``EXPLAIN QUERY PLAN`` shows its choice directly. PostgreSQL prefers a sequential
+scan on a small test table whatever indexes exist, so the test disables sequential scans
+for its session: a plan that still scans ``users`` has no usable index.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine, select, text
+
+from scimbridge.scim.filter.parser import parse_filter
+from scimbridge.scim.schemas import GROUP_RESOURCE, USER_RESOURCE
+from scimbridge.store import filter_sql
+from scimbridge.store.tables import groups, users
+
+LOOKUPS = [
+    (USER_RESOURCE, 'userName eq "bjensen@example.com"'),
+    (USER_RESOURCE, 'externalId eq "00u1"'),
+    (USER_RESOURCE, 'emails[value eq "bjensen@example.com"]'),
+    (USER_RESOURCE, 'emails.value eq "bjensen@example.com"'),
+    (USER_RESOURCE, 'id eq "user_1"'),
+    (GROUP_RESOURCE, 'displayName eq "Engineering"'),
+    (GROUP_RESOURCE, 'externalId eq "g-1"'),
+    (GROUP_RESOURCE, 'members[value eq "user_1"]'),
+]
+
+
+def plan(engine: Engine, resource_type, filter_text: str) -> str:
+    table = groups if resource_type is GROUP_RESOURCE else users
+    with engine.connect() as connection:
+        where = filter_sql.compile_filter(
+            resource_type, parse_filter(filter_text), connection.dialect.name, "directory_1"
+        )
+        query = select(table.c.id).where(table.c.directory_id == "directory_1", where)
+        sql = str(query.compile(connection, compile_kwargs={"literal_binds": True}))
+        if connection.dialect.name == "sqlite":
+            rows = connection.execute(text(f"EXPLAIN QUERY PLAN {sql}")).all()
+            return "\n".join(str(row[-1]) for row in rows)
+        connection.execute(text("SET enable_seqscan = off"))
+        return "\n".join(row[0] for row in connection.execute(text(f"EXPLAIN {sql}")))
+
+
+@pytest.mark.parametrize(("resource_type", "filter_text"), LOOKUPS)
+def test_lookup_uses_an_index(engine: Engine, resource_type, filter_text: str) -> None:
+    shown = plan(engine, resource_type, filter_text)
+    if engine.dialect.name == "sqlite":
+        assert "SCAN users" not in shown, shown
+        assert "SCAN groups" not in shown, shown
+        assert "INDEX" in shown, shown
+    else:
+        assert "Seq Scan" not in shown, shown
+        assert "Index" in shown, shown
