@@ -7,6 +7,7 @@ synchronous service function in a worker thread and renders the answer as
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -62,42 +63,49 @@ async def _body(request: Request) -> Any:
 # --------------------------------------------------------------------------- discovery
 
 
-@router.get("/ServiceProviderConfig")
-async def service_provider_config(directory_id: str, request: Request) -> Response:
+async def _discovery(request: Request, directory_id: str, build: Callable[[str], Any]) -> Response:
+    """Discovery documents need the directory's token too (RELIABILITY.md §6.1)."""
     runtime = runtime_of(request)
     await run_in_threadpool(scim.authorize, runtime, _call(request, directory_id))
-    base = runtime.scim_base_url(directory_id)
-    return scim_response(discovery.service_provider_config(base, scim_bulk.limits(runtime)))
+    return scim_response(build(runtime.scim_base_url(directory_id)))
+
+
+def _listed(documents: list[dict[str, Any]]) -> dict[str, Any]:
+    return listing.list_response(documents, len(documents), 1)
+
+
+@router.get("/ServiceProviderConfig")
+async def service_provider_config(directory_id: str, request: Request) -> Response:
+    limits = scim_bulk.limits(runtime_of(request))
+    return await _discovery(
+        request, directory_id, lambda base: discovery.service_provider_config(base, limits)
+    )
 
 
 @router.get("/ResourceTypes")
 async def resource_types(directory_id: str, request: Request) -> Response:
-    runtime = runtime_of(request)
-    await run_in_threadpool(scim.authorize, runtime, _call(request, directory_id))
-    documents = discovery.resource_types(runtime.scim_base_url(directory_id))
-    return scim_response(listing.list_response(documents, len(documents), 1))
+    return await _discovery(
+        request, directory_id, lambda base: _listed(discovery.resource_types(base))
+    )
 
 
 @router.get("/ResourceTypes/{name}")
 async def resource_type(directory_id: str, name: str, request: Request) -> Response:
-    runtime = runtime_of(request)
-    await run_in_threadpool(scim.authorize, runtime, _call(request, directory_id))
-    return scim_response(discovery.resource_type(runtime.scim_base_url(directory_id), name))
+    return await _discovery(request, directory_id, lambda base: discovery.resource_type(base, name))
 
 
 @router.get("/Schemas")
 async def schemas(directory_id: str, request: Request) -> Response:
-    runtime = runtime_of(request)
-    await run_in_threadpool(scim.authorize, runtime, _call(request, directory_id))
-    documents = discovery.schemas_documents(runtime.scim_base_url(directory_id))
-    return scim_response(listing.list_response(documents, len(documents), 1))
+    return await _discovery(
+        request, directory_id, lambda base: _listed(discovery.schemas_documents(base))
+    )
 
 
 @router.get("/Schemas/{urn}")
 async def schema(directory_id: str, urn: str, request: Request) -> Response:
-    runtime = runtime_of(request)
-    await run_in_threadpool(scim.authorize, runtime, _call(request, directory_id))
-    return scim_response(discovery.schema_document(runtime.scim_base_url(directory_id), urn))
+    return await _discovery(
+        request, directory_id, lambda base: discovery.schema_document(base, urn)
+    )
 
 
 # --------------------------------------------------------------------------- bulk and root search

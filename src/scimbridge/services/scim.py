@@ -28,6 +28,8 @@ from scimbridge.services.scim_render import render_group, render_user
 from scimbridge.store import directories as directory_store
 from scimbridge.store import filter_sql, scim_queries, unit_of_work
 from scimbridge.store.resources import SqlDirectoryStore
+from scimbridge.store.tables import groups as groups_table
+from scimbridge.store.tables import users as users_table
 
 UNAUTHORIZED_DETAIL = "missing or invalid bearer token for this directory"
 
@@ -202,13 +204,13 @@ def list_resources(
         attributes, excluded = params.attributes, params.excluded_attributes
         resources: list[dict[str, Any]]
         if resource_type is USER_RESOURCE:
-            total = scim_queries.count_users(connection, call.directory_id, where)
+            total = scim_queries.count_rows(connection, users_table, call.directory_id, where)
             users = scim_queries.list_users(
                 connection, call.directory_id, where, order, descending, offset, params.count
             )
             resources = _user_resources(runtime, connection, call, users, attributes, excluded)
         else:
-            total = scim_queries.count_groups(connection, call.directory_id, where)
+            total = scim_queries.count_rows(connection, groups_table, call.directory_id, where)
             groups = scim_queries.list_groups(
                 connection, call.directory_id, where, order, descending, offset, params.count
             )

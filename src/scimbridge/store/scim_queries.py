@@ -6,21 +6,56 @@ the order always ends with the primary key so pages never overlap or skip.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from typing import Any
+from collections.abc import Callable, Collection
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, func, select
+from sqlalchemy import ColumnElement, Connection, Row, Table, func, select
 
 from scimbridge.directory.models import GroupRecord, UserRecord
 from scimbridge.store.resources import chunks, group_from_row, user_from_row
 from scimbridge.store.tables import groups, memberships, users
 
+Record = TypeVar("Record")
 
-def count_users(connection: Connection, directory_id: str, where: ColumnElement[bool]) -> int:
+
+def count_rows(
+    connection: Connection, table: Table, directory_id: str, where: ColumnElement[bool]
+) -> int:
     query = (
-        select(func.count()).select_from(users).where(users.c.directory_id == directory_id, where)
+        select(func.count()).select_from(table).where(table.c.directory_id == directory_id, where)
     )
     return int(connection.execute(query).scalar_one())
+
+
+def _page(
+    connection: Connection,
+    table: Table,
+    to_record: Callable[[Row[Any]], Record],
+    directory_id: str,
+    where: ColumnElement[bool],
+    order_by: ColumnElement[Any] | None,
+    descending: bool,
+    offset: int,
+    limit: int,
+) -> list[Record]:
+    if limit <= 0:
+        return []
+    key = table.c.id
+    order: list[ColumnElement[Any]]
+    if order_by is None:
+        order = [key]
+    elif descending:
+        order = [order_by.desc().nulls_last(), key.desc()]
+    else:
+        order = [order_by.asc().nulls_last(), key]
+    query = (
+        select(table)
+        .where(table.c.directory_id == directory_id, where)
+        .order_by(*order)
+        .offset(offset)
+        .limit(limit)
+    )
+    return [to_record(row) for row in connection.execute(query)]
 
 
 def list_users(
@@ -32,18 +67,9 @@ def list_users(
     offset: int,
     limit: int,
 ) -> list[UserRecord]:
-    if limit <= 0:
-        return []
-    query = select(users).where(users.c.directory_id == directory_id, where)
-    query = query.order_by(*_order(order_by, descending, users.c.id)).offset(offset).limit(limit)
-    return [user_from_row(row) for row in connection.execute(query)]
-
-
-def count_groups(connection: Connection, directory_id: str, where: ColumnElement[bool]) -> int:
-    query = (
-        select(func.count()).select_from(groups).where(groups.c.directory_id == directory_id, where)
+    return _page(
+        connection, users, user_from_row, directory_id, where, order_by, descending, offset, limit
     )
-    return int(connection.execute(query).scalar_one())
 
 
 def list_groups(
@@ -55,21 +81,9 @@ def list_groups(
     offset: int,
     limit: int,
 ) -> list[GroupRecord]:
-    if limit <= 0:
-        return []
-    query = select(groups).where(groups.c.directory_id == directory_id, where)
-    query = query.order_by(*_order(order_by, descending, groups.c.id)).offset(offset).limit(limit)
-    return [group_from_row(row) for row in connection.execute(query)]
-
-
-def _order(
-    order_by: ColumnElement[Any] | None, descending: bool, key: ColumnElement[Any]
-) -> list[ColumnElement[Any]]:
-    if order_by is None:
-        return [key]
-    if descending:
-        return [order_by.desc().nulls_last(), key.desc()]
-    return [order_by.asc().nulls_last(), key]
+    return _page(
+        connection, groups, group_from_row, directory_id, where, order_by, descending, offset, limit
+    )
 
 
 def members_of_groups(

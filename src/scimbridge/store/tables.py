@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -27,6 +29,7 @@ from sqlalchemy import (
     text,
 )
 
+from scimbridge.directory.models import EventType
 from scimbridge.store.types import AutoIncrementId, JSONDocument, UTCDateTime
 
 metadata = MetaData(
@@ -52,16 +55,7 @@ PROVIDERS = (
     "csv",
 )
 DIRECTORY_STATES = ("active", "inactive", "error")
-EVENT_TYPES = (
-    "user.created",
-    "user.updated",
-    "user.deleted",
-    "group.created",
-    "group.updated",
-    "group.deleted",
-    "group.user_added",
-    "group.user_removed",
-)
+EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
