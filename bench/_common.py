@@ -103,7 +103,17 @@ class Latencies:
             "YES" if worst is not None and worst > 1.0 else "no",
         ]
 
-    HEADERS = ("phase", "requests", "errors", "wall s", "req/s", "p50 ms", "p99 ms", "max ms", ">1 s")
+    HEADERS = (
+        "phase",
+        "requests",
+        "errors",
+        "wall s",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        ">1 s",
+    )
 
 
 # --------------------------------------------------------------------------- output

@@ -105,6 +105,7 @@ def create_app(
     # Added last runs first: slashes are normalised before metrics match the route.
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(ScimTrailingSlash)
+    app.add_middleware(handlers.UnexpectedErrors)
     return app
 
 

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scimbridge.api.bodies import BodyTooLarge, InvalidJson
 from scimbridge.api.responses import json_response, scim_response
@@ -106,11 +107,38 @@ async def _too_large(request: Request, exc: Exception) -> Response:
     return error_response(request.url.path, 413, str(exc), "payload_too_large")
 
 
-async def _unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return error_response(
-        request.url.path, 500, "internal error; see the server log", "internal_error"
-    )
+class UnexpectedErrors:
+    """Answer any unhandled exception with a 500 in the surface's error format, and log it.
+
+    Starlette's own catch-all re-raises after answering, and uvicorn then drops the
+    connection, which a keep-alive client (every IdP) sees as a reset instead of a 500.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise
+            response = error_response(
+                scope["path"], 500, "internal error; see the server log", "internal_error"
+            )
+            await response(scope, receive, send)
 
 
 def install(app: FastAPI) -> None:
@@ -120,4 +148,3 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(InvalidJson, _invalid_json)
     app.add_exception_handler(BodyTooLarge, _too_large)
-    app.add_exception_handler(Exception, _unexpected)

@@ -2,7 +2,8 @@
 
 Generated from ``schemas.py`` rather than written by hand, so ``/Schemas`` can never
 disagree with what the server enforces, and ``ServiceProviderConfig`` states the limits
-the server really applies.
+the server really applies. Every document carries ``meta.resourceType`` and
+``meta.location`` (RFC 7643 §3.1) so clients can follow them back.
 """
 
 from __future__ import annotations
@@ -20,12 +21,24 @@ SCHEMA_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Schema"
 
 @dataclass(frozen=True)
 class ScimLimits:
+    """Limits advertised in ServiceProviderConfig and enforced by Bulk and listing.
+
+    ``max_operations``/``max_payload_size``: Bulk (RFC 7644 §3.7.4, RFC 7643 §5);
+    ``max_results``: the most resources one list or search answer holds (RFC 7643 §5).
+    """
+
     max_operations: int = 1000
     max_payload_size: int = 1_048_576
     max_results: int = 1000
 
 
 def service_provider_config(base_url: str, limits: ScimLimits) -> dict[str, Any]:
+    """What this server supports (RFC 7643 §5), stated truthfully.
+
+    PATCH, Bulk, filtering, sorting and ETags are implemented; password change is not
+    (``password`` is write-only and never stored). Authentication is a bearer token per
+    directory (RFC 6750).
+    """
     return {
         "schemas": [SPC_SCHEMA],
         "documentationUri": "https://github.com/scimbridge/scimbridge#scim-surface",
@@ -56,6 +69,7 @@ def service_provider_config(base_url: str, limits: ScimLimits) -> dict[str, Any]
 
 
 def resource_types(base_url: str) -> list[dict[str, Any]]:
+    """``/ResourceTypes`` (RFC 7643 §6): User (with Enterprise User) and Group."""
     return [
         {
             "schemas": [RESOURCE_TYPE_SCHEMA],
@@ -77,6 +91,7 @@ def resource_types(base_url: str) -> list[dict[str, Any]]:
 
 
 def resource_type(base_url: str, name: str) -> dict[str, Any]:
+    """``/ResourceTypes/{name}``, matched case-insensitively; 404 when unknown."""
     for document in resource_types(base_url):
         if document["id"].casefold() == name.casefold():
             return document
@@ -84,6 +99,11 @@ def resource_type(base_url: str, name: str) -> dict[str, Any]:
 
 
 def _attribute_document(attribute: Attribute) -> dict[str, Any]:
+    """One attribute with its characteristics (RFC 7643 §7).
+
+    ``subAttributes`` is given for every complex attribute and ``referenceTypes`` for
+    every reference, as §7 requires; ``canonicalValues`` only when the schema lists some.
+    """
     document: dict[str, Any] = {
         "name": attribute.name,
         "type": attribute.type,
@@ -97,14 +117,15 @@ def _attribute_document(attribute: Attribute) -> dict[str, Any]:
     }
     if attribute.canonical_values:
         document["canonicalValues"] = list(attribute.canonical_values)
-    if attribute.reference_types:
+    if attribute.type == "reference" or attribute.reference_types:
         document["referenceTypes"] = list(attribute.reference_types)
-    if attribute.sub_attributes:
+    if attribute.type == "complex" or attribute.sub_attributes:
         document["subAttributes"] = [_attribute_document(a) for a in attribute.sub_attributes]
     return document
 
 
 def _schemas() -> list[Schema]:
+    """Each schema once, in resource-type order (User, its extensions, Group)."""
     seen: dict[str, Schema] = {}
     for rt in RESOURCE_TYPES:
         for schema in (rt.schema, *(e.schema for e in rt.extensions)):
@@ -113,7 +134,12 @@ def _schemas() -> list[Schema]:
 
 
 def schemas_documents(base_url: str) -> list[dict[str, Any]]:
-    """Core schemas list the common ``id``/``externalId``/``meta`` attributes too."""
+    """``/Schemas`` (RFC 7643 §7), one document per schema the resource types use.
+
+    Core schemas also list the common ``id``/``externalId``/``meta`` attributes (RFC 7643
+    §3.1): they are not part of any schema strictly, but clients that validate against
+    ``/Schemas`` (e.g. scim2-tester) then know their characteristics.
+    """
     documents = []
     core_ids = {rt.schema.id for rt in RESOURCE_TYPES}
     for schema in _schemas():
@@ -134,6 +160,7 @@ def schemas_documents(base_url: str) -> list[dict[str, Any]]:
 
 
 def schema_document(base_url: str, urn: str) -> dict[str, Any]:
+    """``/Schemas/{urn}``, matched case-insensitively; 404 when unknown."""
     for document in schemas_documents(base_url):
         if document["id"].casefold() == urn.casefold():
             return document

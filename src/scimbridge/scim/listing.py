@@ -1,21 +1,49 @@
-"""List and search requests and the ListResponse (RFC 7644 §3.4.2, §3.4.3)."""
+"""List and search requests and the ListResponse (RFC 7644 §3.4.2, §3.4.3).
+
+``GET /Users?filter=…&startIndex=…`` and ``POST /Users/.search`` carry the same
+parameters, one as query strings and one as JSON; both become one :class:`ListParams`.
+Paging follows §3.4.2.4 to the letter: a ``startIndex`` below 1 means 1, a negative
+``count`` means 0, and a ``count`` above the server's page cap is reduced to it (the
+server "MAY return fewer results than requested"). Values that are not integers at all
+are client errors (400 ``invalidValue``), not silently replaced.
+
+Parameter names are matched case-insensitively: the RFC spells them in camelCase, but
+several IdPs vary the case (``startindex``), and nothing is gained by refusing them.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Final, Literal, TypeAlias
 
 from scimbridge.scim.errors import invalid_syntax, invalid_value
 
-LIST_RESPONSE_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
-SEARCH_REQUEST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+LIST_RESPONSE_SCHEMA: Final = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+SEARCH_REQUEST_SCHEMA: Final = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 
-SortOrder = Literal["ascending", "descending"]
+SortOrder: TypeAlias = Literal["ascending", "descending"]
+
+_PARAMETERS: Final = (
+    "filter",
+    "startIndex",
+    "count",
+    "sortBy",
+    "sortOrder",
+    "attributes",
+    "excludedAttributes",
+)
+_INTEGER: Final = re.compile(r"[+-]?[0-9]+")
 
 
 @dataclass(frozen=True)
 class ListParams:
+    """One list or search request (RFC 7644 §3.4.2.2 to §3.4.2.5, §3.9), already normalised.
+
+    ``start_index`` is 1-based and at least 1; ``count`` is within ``0..max_count``.
+    """
+
     filter: str | None = None
     start_index: int = 1
     count: int = 100
@@ -25,95 +53,31 @@ class ListParams:
     excluded_attributes: list[str] = field(default_factory=list)
 
 
-def _integer(raw: Any, name: str) -> int:
-    if isinstance(raw, bool):
-        raise invalid_value(f"{name} must be an integer")
-    if isinstance(raw, int):
-        return raw
-    try:
-        return int(str(raw).strip())
-    except ValueError:
-        raise invalid_value(f"{name} must be an integer") from None
-
-
-def _sort_order(raw: Any) -> SortOrder:
-    if raw is None or raw == "":
-        return "ascending"
-    if not isinstance(raw, str) or raw.casefold() not in ("ascending", "descending"):
-        raise invalid_value("sortOrder must be ascending or descending")
-    return "ascending" if raw.casefold() == "ascending" else "descending"
-
-
-def _names(raw: Any, name: str) -> list[str]:
-    if raw is None:
-        return []
-    if isinstance(raw, str):
-        return [part.strip() for part in raw.split(",") if part.strip()]
-    if isinstance(raw, list) and all(isinstance(item, str) for item in raw):
-        return [item.strip() for item in raw if item.strip()]
-    raise invalid_value(f"{name} must be a list of attribute names")
-
-
-def _build(values: Mapping[str, Any], default_count: int, max_count: int) -> ListParams:
-    """startIndex below 1 means 1; a negative count means 0; count is capped (§3.4.2.4)."""
-    start = (
-        _integer(values["startIndex"], "startIndex")
-        if values.get("startIndex") not in (None, "")
-        else 1
-    )
-    count = (
-        _integer(values["count"], "count")
-        if values.get("count") not in (None, "")
-        else default_count
-    )
-    filter_text = values.get("filter")
-    if filter_text is not None and not isinstance(filter_text, str):
-        raise invalid_value("filter must be a string")
-    sort_by = values.get("sortBy")
-    if sort_by is not None and not isinstance(sort_by, str):
-        raise invalid_value("sortBy must be a string")
-    return ListParams(
-        filter=filter_text or None,
-        start_index=max(1, start),
-        count=min(max(0, count), max_count),
-        sort_by=sort_by or None,
-        sort_order=_sort_order(values.get("sortOrder")),
-        attributes=_names(values.get("attributes"), "attributes"),
-        excluded_attributes=_names(values.get("excludedAttributes"), "excludedAttributes"),
-    )
-
-
-def _lookup(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Parameter names case-insensitively, as several IdPs vary their case."""
-    known = (
-        "filter",
-        "startIndex",
-        "count",
-        "sortBy",
-        "sortOrder",
-        "attributes",
-        "excludedAttributes",
-    )
-    folded = {k.casefold(): v for k, v in values.items() if isinstance(k, str)}
-    return {name: folded.get(name.casefold()) for name in known}
-
-
 def parse_list_params(
     query: Mapping[str, str], *, default_count: int, max_count: int
 ) -> ListParams:
-    return _build(_lookup(query), default_count, max_count)
+    """Parameters of a ``GET`` list request from its query string (RFC 7644 §3.4.2)."""
+    return _build(_by_name(query), default_count, max_count)
 
 
 def parse_search_body(body: Any, *, default_count: int = 100, max_count: int = 1000) -> ListParams:
-    """A ``POST …/.search`` body (RFC 7644 §3.4.3); ``schemas`` may be omitted."""
+    """A ``POST …/.search`` body (RFC 7644 §3.4.3).
+
+    ``schemas`` must name the SearchRequest message when present; a body without it is
+    accepted, because the endpoint already says what the body is and some clients omit
+    it. Wrong JSON types are 400s: ``invalidSyntax`` for the body's shape,
+    ``invalidValue`` for a parameter's value.
+    """
     if not isinstance(body, Mapping):
         raise invalid_syntax("a search request must be a JSON object")
-    return _build(_lookup(body), default_count, max_count)
+    _check_schemas(body)
+    return _build(_by_name(body), default_count, max_count)
 
 
 def list_response(
     resources: Sequence[Mapping[str, Any]], total_results: int, start_index: int
 ) -> dict[str, Any]:
+    """A ListResponse (RFC 7644 §3.4.2): ``itemsPerPage`` is the size of this page."""
     return {
         "schemas": [LIST_RESPONSE_SCHEMA],
         "totalResults": total_results,
@@ -121,3 +85,78 @@ def list_response(
         "startIndex": start_index,
         "Resources": list(resources),
     }
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _check_schemas(body: Mapping[str, Any]) -> None:
+    schemas = next((v for k, v in body.items() if str(k).casefold() == "schemas"), None)
+    if schemas is None:
+        return
+    if not isinstance(schemas, list) or not all(isinstance(s, str) for s in schemas):
+        raise invalid_syntax("schemas must be a list of URIs")
+    if SEARCH_REQUEST_SCHEMA.casefold() not in {s.casefold() for s in schemas}:
+        raise invalid_syntax(f"a search request's schemas must contain {SEARCH_REQUEST_SCHEMA}")
+
+
+def _by_name(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The known parameters, looked up case-insensitively; absent ones are None."""
+    folded = {k.casefold(): v for k, v in values.items() if isinstance(k, str)}
+    return {name: folded.get(name.casefold()) for name in _PARAMETERS}
+
+
+def _build(values: Mapping[str, Any], default_count: int, max_count: int) -> ListParams:
+    start = _integer(values["startIndex"], "startIndex")
+    count = _integer(values["count"], "count")
+    return ListParams(
+        filter=_text(values["filter"], "filter"),
+        start_index=1 if start is None else max(1, start),
+        count=min(max(0, default_count if count is None else count), max_count),
+        sort_by=_text(values["sortBy"], "sortBy"),
+        sort_order=_sort_order(values["sortOrder"]),
+        attributes=_names(values["attributes"], "attributes"),
+        excluded_attributes=_names(values["excludedAttributes"], "excludedAttributes"),
+    )
+
+
+def _integer(raw: Any, name: str) -> int | None:
+    """An integer from JSON or a query string; None when absent or empty."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and _INTEGER.fullmatch(raw.strip()):
+        return int(raw.strip())
+    raise invalid_value(f"{name} must be an integer, not {raw!r}")
+
+
+def _text(raw: Any, name: str) -> str | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        raise invalid_value(f"{name} must be a string")
+    return raw.strip() or None
+
+
+def _sort_order(raw: Any) -> SortOrder:
+    """``ascending`` (the default, §3.4.2.3) or ``descending``, in any case."""
+    if raw is None or raw == "":
+        return "ascending"
+    folded = raw.strip().casefold() if isinstance(raw, str) else None
+    if folded == "ascending":
+        return "ascending"
+    if folded == "descending":
+        return "descending"
+    raise invalid_value(f"sortOrder must be ascending or descending, not {raw!r}")
+
+
+def _names(raw: Any, name: str) -> list[str]:
+    """A comma-separated string (query) or a list of strings (``.search`` body, §3.4.3)."""
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        raw = raw.split(",")
+    if isinstance(raw, list) and all(isinstance(item, str) for item in raw):
+        return [item.strip() for item in raw if item.strip()]
+    raise invalid_value(f"{name} must be a list of attribute names")

@@ -1,10 +1,14 @@
-"""SCIM schema definitions as plain data (RFC 7643 §2, §4, §8.7).
+"""SCIM schema definitions as plain data (RFC 7643 §2, §3.1, §4, §6, §8.7).
 
 The core User and Group schemas, the Enterprise User extension and the resource types
 that bind them. Everything else (path resolution, projection, PATCH, filter validation,
 the ``/Schemas`` document) reads these definitions instead of hard-coding attribute rules.
 Attribute names are matched case-insensitively (RFC 7643 §2.1), and every lookup returns
 the canonical spelling so stored resources always use it.
+
+The characteristics follow the schema representation of RFC 7643 §8.7.1 where it is more
+precise than the prose of §4 (e.g. ``emails.display`` is readWrite there; only a User's
+``groups`` and the ``meta`` sub-attributes are readOnly).
 """
 
 from __future__ import annotations
@@ -52,6 +56,8 @@ class Attribute:
 
 @dataclass(frozen=True, slots=True)
 class Schema:
+    """A schema (RFC 7643 §7): its URN and top-level attribute definitions."""
+
     id: str
     name: str
     description: str
@@ -68,6 +74,8 @@ class Schema:
 
 @dataclass(frozen=True, slots=True)
 class SchemaExtension:
+    """A schema extension a resource type accepts (RFC 7643 §6 ``schemaExtensions``)."""
+
     schema: Schema
     required: bool
 
@@ -84,45 +92,56 @@ class ResourceType:
     extensions: tuple[SchemaExtension, ...] = ()
 
     def schema_uris(self) -> tuple[str, ...]:
+        """The core schema URN first, then each extension's (what ``schemas`` may list)."""
         return (self.schema.id, *(e.schema.id for e in self.extensions))
 
     def schema_by_uri(self, uri: str) -> Schema | None:
+        """The core or extension schema with this URN (any case, RFC 7643 §2.1), or None."""
         folded = uri.casefold()
         for schema in (self.schema, *(e.schema for e in self.extensions)):
             if schema.id.casefold() == folded:
                 return schema
         return None
 
-
-def _string(name: str, **kwargs: object) -> Attribute:
-    return Attribute(name, "string", **kwargs)  # type: ignore[arg-type]
+    def is_extension(self, schema: Schema) -> bool:
+        """Extension attributes live under their URN in a resource (RFC 7643 §3.3)."""
+        return schema is not self.schema
 
 
 def _multi(
     name: str,
     description: str,
     *,
-    value_type: str = "string",
-    extra: tuple[Attribute, ...] = (),
+    value_type: AttrType = "string",
     types: tuple[str, ...] = ("work", "home", "other"),
+    reference_types: tuple[str, ...] = (),
 ) -> Attribute:
-    """A multi-valued complex attribute with the RFC 7643 §2.4 sub-attributes."""
+    """A multi-valued complex attribute with the RFC 7643 §2.4 sub-attributes.
+
+    ``display`` is readWrite as in the RFC 7643 §8.7.1 representation (Entra ID's
+    validator replaces ``emails[type eq "work"].display``).
+    """
     return Attribute(
         name,
         "complex",
         multi_valued=True,
         description=description,
         sub_attributes=(
-            Attribute("value", value_type, description=f"The {name} value."),  # type: ignore[arg-type]
-            _string("display", mutability="readOnly", description="A human-readable name."),
-            _string("type", canonical_values=types, description="The kind of value."),
+            Attribute(
+                "value",
+                value_type,
+                description=f"The {name} value.",
+                reference_types=reference_types,
+            ),
+            Attribute("display", description="A human-readable name, primarily for display."),
+            Attribute("type", canonical_values=types, description="The kind of value."),
             Attribute("primary", "boolean", description="The primary or preferred value."),
-            *extra,
         ),
     )
 
 
-# RFC 7643 §3.1: attributes common to every resource.
+# RFC 7643 §3.1: attributes common to every resource; they are not part of any schema
+# document, so resolution looks here after the core schema (``attributes.resolve``).
 ID = Attribute(
     "id",
     case_exact=True,
@@ -131,7 +150,7 @@ ID = Attribute(
     uniqueness="server",
     description="Unique identifier of the resource, issued by the service provider.",
 )
-EXTERNAL_ID = _string(
+EXTERNAL_ID = Attribute(
     "externalId", case_exact=True, description="Identifier from the provisioning client."
 )
 META = Attribute(
@@ -140,7 +159,7 @@ META = Attribute(
     mutability="readOnly",
     description="Resource metadata.",
     sub_attributes=(
-        _string("resourceType", case_exact=True, mutability="readOnly"),
+        Attribute("resourceType", case_exact=True, mutability="readOnly"),
         Attribute("created", "dateTime", mutability="readOnly"),
         Attribute("lastModified", "dateTime", mutability="readOnly"),
         Attribute(
@@ -150,7 +169,7 @@ META = Attribute(
             mutability="readOnly",
             reference_types=("uri",),
         ),
-        _string("version", case_exact=True, mutability="readOnly"),
+        Attribute("version", case_exact=True, mutability="readOnly"),
     ),
 )
 COMMON_ATTRIBUTES = (ID, EXTERNAL_ID, META)
@@ -160,12 +179,12 @@ _NAME = Attribute(
     "complex",
     description="The components of the user's real name.",
     sub_attributes=(
-        _string("formatted"),
-        _string("familyName"),
-        _string("givenName"),
-        _string("middleName"),
-        _string("honorificPrefix"),
-        _string("honorificSuffix"),
+        Attribute("formatted"),
+        Attribute("familyName"),
+        Attribute("givenName"),
+        Attribute("middleName"),
+        Attribute("honorificPrefix"),
+        Attribute("honorificSuffix"),
     ),
 )
 
@@ -175,13 +194,13 @@ _ADDRESSES = Attribute(
     multi_valued=True,
     description="Physical mailing addresses.",
     sub_attributes=(
-        _string("formatted"),
-        _string("streetAddress"),
-        _string("locality"),
-        _string("region"),
-        _string("postalCode"),
-        _string("country"),
-        _string("type", canonical_values=("work", "home", "other")),
+        Attribute("formatted"),
+        Attribute("streetAddress"),
+        Attribute("locality"),
+        Attribute("region"),
+        Attribute("postalCode"),
+        Attribute("country"),
+        Attribute("type", canonical_values=("work", "home", "other")),
         Attribute("primary", "boolean"),
     ),
 )
@@ -193,10 +212,10 @@ _USER_GROUPS = Attribute(
     mutability="readOnly",
     description="Groups the user belongs to, set through Group membership.",
     sub_attributes=(
-        _string("value", mutability="readOnly"),
+        Attribute("value", mutability="readOnly"),
         Attribute("$ref", "reference", mutability="readOnly", reference_types=("User", "Group")),
-        _string("display", mutability="readOnly"),
-        _string("type", mutability="readOnly", canonical_values=("direct", "indirect")),
+        Attribute("display", mutability="readOnly"),
+        Attribute("type", mutability="readOnly", canonical_values=("direct", "indirect")),
     ),
 )
 
@@ -205,24 +224,27 @@ USER = Schema(
     name="User",
     description="User Account",
     attributes=(
-        _string(
+        Attribute(
             "userName",
             required=True,
             uniqueness="server",
             description="Unique identifier for the User, used to sign in.",
         ),
         _NAME,
-        _string("displayName", description="The name of the User, suitable for display."),
-        _string("nickName"),
+        Attribute("displayName", description="The name of the User, suitable for display."),
+        Attribute("nickName"),
         Attribute("profileUrl", "reference", reference_types=("external",)),
-        _string("title"),
-        _string("userType"),
-        _string("preferredLanguage"),
-        _string("locale"),
-        _string("timezone"),
+        Attribute("title"),
+        Attribute("userType"),
+        Attribute("preferredLanguage"),
+        Attribute("locale"),
+        Attribute("timezone"),
         Attribute("active", "boolean", description="The User's administrative status."),
-        _string(
-            "password", mutability="writeOnly", returned="never", description="Never returned."
+        Attribute(
+            "password",
+            mutability="writeOnly",
+            returned="never",
+            description="Accepted and never stored or returned.",
         ),
         _multi("emails", "Email addresses for the user."),
         _multi(
@@ -240,12 +262,15 @@ USER = Schema(
             "URLs of photos of the user.",
             value_type="reference",
             types=("photo", "thumbnail"),
+            reference_types=("external",),
         ),
         _ADDRESSES,
         _USER_GROUPS,
-        _multi("entitlements", "Entitlements of the user."),
-        _multi("roles", "Roles of the user."),
-        _multi("x509Certificates", "X.509 certificates of the user.", value_type="binary"),
+        _multi("entitlements", "Entitlements of the user.", types=()),
+        _multi("roles", "Roles of the user.", types=()),
+        _multi(
+            "x509Certificates", "X.509 certificates of the user.", value_type="binary", types=()
+        ),
     ),
 )
 
@@ -254,19 +279,19 @@ GROUP = Schema(
     name="Group",
     description="Group",
     attributes=(
-        _string("displayName", required=True, description="A human-readable name for the Group."),
+        Attribute("displayName", required=True, description="A human-readable name for the Group."),
         Attribute(
             "members",
             "complex",
             multi_valued=True,
-            description="A list of members of the Group.",
+            description="A list of members of the Group (kept in the membership table).",
             sub_attributes=(
-                _string("value", mutability="immutable"),
+                Attribute("value", mutability="immutable"),
                 Attribute(
                     "$ref", "reference", mutability="immutable", reference_types=("User", "Group")
                 ),
-                _string("display", mutability="readOnly"),
-                _string("type", mutability="immutable", canonical_values=("User", "Group")),
+                Attribute("display", mutability="readOnly"),
+                Attribute("type", mutability="immutable", canonical_values=("User", "Group")),
             ),
         ),
     ),
@@ -277,19 +302,19 @@ ENTERPRISE_USER = Schema(
     name="EnterpriseUser",
     description="Enterprise User",
     attributes=(
-        _string("employeeNumber"),
-        _string("costCenter"),
-        _string("organization"),
-        _string("division"),
-        _string("department"),
+        Attribute("employeeNumber"),
+        Attribute("costCenter"),
+        Attribute("organization"),
+        Attribute("division"),
+        Attribute("department"),
         Attribute(
             "manager",
             "complex",
             description="The user's manager.",
             sub_attributes=(
-                _string("value"),
+                Attribute("value"),
                 Attribute("$ref", "reference", reference_types=("User",)),
-                _string("displayName", mutability="readOnly"),
+                Attribute("displayName", mutability="readOnly"),
             ),
         ),
     ),

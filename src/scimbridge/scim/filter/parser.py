@@ -1,15 +1,29 @@
-"""Recursive-descent parser for SCIM filters (RFC 7644 §3.4.2.2).
+"""Recursive-descent parser for SCIM filters (RFC 7644 §3.4.2.2, Figure 1 ABNF).
 
-Precedence, from RFC 7644 Table 3 and the ABNF: ``not`` binds tightest, then ``and``,
-then ``or``; parentheses group; ``attr[filter]`` is a value path whose inner filter is
-relative to one element of the multi-valued attribute. Nesting depth and the number of
-comparisons are capped, and every malformed input raises ``ScimError`` 400
-``invalidFilter`` — never ``RecursionError`` or anything else (RELIABILITY.md §6.2).
+Grammar, with the precedence RFC 7644 Table 3 gives (``not`` binds tightest, then
+``and``, then ``or``; both binary operators associate to the left)::
+
+    filter     = or-expr
+    or-expr    = and-expr *( "or" and-expr )
+    and-expr   = unary *( "and" unary )
+    unary      = "not" "(" or-expr ")" / "(" or-expr ")" / attr-expr
+    attr-expr  = attrPath "pr" / attrPath compareOp compValue / attrPath "[" or-expr "]"
+
+Inside ``attr[...]`` (a value path) names are relative to one element of the multi-valued
+attribute, so they carry neither a URI nor a sub-attribute, and value paths cannot nest
+(RFC 7644 §3.4.2.2: "valFilter" has no "valuePath"). Nesting is capped at
+:data:`MAX_DEPTH` groups and the filter at :data:`MAX_COMPARISONS` comparisons, so a
+hostile filter is answered with ``ScimError`` 400 ``invalidFilter`` — never
+``RecursionError`` or any other exception (RELIABILITY.md §6.2).
+
+The parser is purely syntactic: operator keywords are case-insensitive, attribute names
+are kept as written and resolved against a schema elsewhere (``scim/attributes.py``).
 """
 
 from __future__ import annotations
 
-from typing import cast
+import string
+from typing import Final
 
 from scimbridge.scim.errors import invalid_filter
 from scimbridge.scim.filter.ast import (
@@ -25,185 +39,248 @@ from scimbridge.scim.filter.ast import (
     Present,
     ValuePath,
 )
-from scimbridge.scim.filter.lexer import Token, tokenize
+from scimbridge.scim.filter.lexer import NAME_CHARS, Token, TokenKind, tokenize
 
-MAX_DEPTH = 32
-MAX_COMPARISONS = 64
+MAX_DEPTH: Final = 32
+MAX_COMPARISONS: Final = 64
+
+_LETTERS: Final = frozenset(string.ascii_letters)
+# RFC 7643 §2.1: ATTRNAME = ALPHA *(nameChar); nameChar = "-" / "_" / DIGIT / ALPHA.
+# "$" is admitted for the "$ref" sub-attribute RFC 7643 §2.4 defines.
+_ATTR_NAME_CHARS: Final = _LETTERS | frozenset(string.digits) | frozenset("-_$")
+_COMPARE_OPS: Final[dict[str, CompareOp]] = {op: op for op in COMPARE_OPS}
+
+
+def parse_filter(text: str) -> Filter:
+    """Parse a ``filter`` query parameter or ``Search`` body member into an AST."""
+    return _parse(text, inside_value_path=False)
+
+
+def parse_value_filter(text: str) -> Filter:
+    """Parse the filter between the brackets of ``attr[...]`` (PATCH paths, RFC 7644 §3.5.2).
+
+    Its names are relative to one element of the multi-valued attribute.
+    """
+    return _parse(text, inside_value_path=True)
+
+
+def parse_attr_path(text: str) -> AttrPath:
+    """A lone attribute path, as in ``sortBy`` and ``attributes`` (RFC 7644 §3.4.2.3, §3.9)."""
+    if not isinstance(text, str):
+        raise invalid_filter("the attribute path must be a string")
+    tokens = tokenize(text)
+    if len(tokens) != 1 or tokens[0].kind != "name":
+        raise invalid_filter(f"{_quote(text)} is not an attribute path")
+    return split_attr_path(tokens[0].text)
 
 
 def split_attr_path(text: str) -> AttrPath:
-    """``[URI ":"] attrName ["." subAttr]``: the URI is everything before the last ':'.
+    """``[URI ":"] attrName ["." subAttr]`` (RFC 7644 §3.10) from one name token.
 
-    Attribute names cannot contain ':', while URNs contain dots (``…:2.0:User``), so the
-    split point is the last colon and only the remainder is split on its dot.
+    Attribute names cannot contain ':' while URNs contain dots (``…:2.0:User``), so the
+    URI is everything before the last ':' and only the remainder is split at its dot.
     """
     uri: str | None = None
     rest = text
     if ":" in text:
         uri, _, rest = text.rpartition(":")
-        if not uri:
-            raise invalid_filter(f"invalid attribute path {text!r}")
-    attr, dot, sub = rest.partition(".")
-    if (
-        not attr
-        or (dot and not sub)
-        or "." in sub
-        or not attr[0].isalpha()
-        or (sub and not sub[0].isalpha() and sub[0] != "$")
-    ):
-        raise invalid_filter(f"invalid attribute path {text!r}")
-    return AttrPath(uri, attr, sub or None)
+        if not _is_uri(uri):
+            raise invalid_filter(f"{_quote(text)} has an invalid schema URI")
+    attr, dot, sub_attr = rest.partition(".")
+    if not is_attr_name(attr) or (dot and not is_sub_attr_name(sub_attr)):
+        raise invalid_filter(f"{_quote(text)} is not a valid attribute path")
+    return AttrPath(uri, attr, sub_attr if dot else None)
 
 
-def parse_attr_path(text: str) -> AttrPath:
-    """An attribute path on its own, e.g. for ``sortBy`` (RFC 7644 §3.4.2.3)."""
-    tokens = tokenize(text.strip())
-    if len(tokens) != 1 or tokens[0].kind != "name":
-        raise invalid_filter(f"invalid attribute path {text!r}")
-    return split_attr_path(tokens[0].text)
+def is_attr_name(text: str) -> bool:
+    """RFC 7643 §2.1 ATTRNAME: an ASCII letter, then letters, digits, '-', '_' (and '$')."""
+    return bool(text) and text[0] in _LETTERS and all(char in _ATTR_NAME_CHARS for char in text)
 
 
-def parse_filter(text: str) -> Filter:
-    if not text or not text.strip():
+def is_sub_attr_name(text: str) -> bool:
+    """A sub-attribute name: an ATTRNAME, or one starting with '$' such as ``$ref``."""
+    return is_attr_name(text) or (text.startswith("$") and is_attr_name(text[1:]))
+
+
+def _is_uri(text: str) -> bool:
+    return bool(text) and text[0] in _LETTERS and all(char in NAME_CHARS for char in text)
+
+
+def _quote(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+def _parse(text: str, *, inside_value_path: bool) -> Filter:
+    if not isinstance(text, str):
+        raise invalid_filter("the filter must be a string")
+    tokens = tokenize(text)
+    if not tokens:
         raise invalid_filter("the filter is empty")
-    return _Parser(tokenize(text)).parse()
+    return _Parser(tokens).parse_all(inside_value_path=inside_value_path)
 
 
 class _Parser:
+    """One pass over the tokens; every method consumes exactly the construct it names."""
+
     def __init__(self, tokens: list[Token]) -> None:
-        self.tokens = tokens
-        self.index = 0
-        self.depth = 0
-        self.comparisons = 0
+        self._tokens = tokens
+        self._index = 0
+        self._depth = 0
+        self._comparisons = 0
 
-    def parse(self) -> Filter:
-        node = self._or()
-        if self.index != len(self.tokens):
-            token = self.tokens[self.index]
-            raise invalid_filter(f"unexpected {token.text!r} at position {token.position}")
-        return node
+    def parse_all(self, *, inside_value_path: bool) -> Filter:
+        tree = self._or_expression(inside_value_path)
+        leftover = self._peek()
+        if leftover is not None:
+            raise invalid_filter(
+                f"unexpected {leftover.describe()}; expected 'and', 'or' or the end of the filter"
+            )
+        return tree
 
-    # ----------------------------------------------------------------- helpers
+    # ------------------------------------------------------------------ token access
 
     def _peek(self) -> Token | None:
-        return self.tokens[self.index] if self.index < len(self.tokens) else None
+        return self._tokens[self._index] if self._index < len(self._tokens) else None
 
-    def _next(self, expected: str) -> Token:
+    def _take(self, expected: str) -> Token:
         token = self._peek()
         if token is None:
             raise invalid_filter(f"the filter ends where {expected} was expected")
-        self.index += 1
+        self._index += 1
         return token
 
-    def _keyword(self, *words: str) -> bool:
+    def _expect(self, kind: TokenKind, expected: str) -> Token:
+        token = self._take(expected)
+        if token.kind != kind:
+            raise invalid_filter(f"expected {expected}, found {token.describe()}")
+        return token
+
+    def _accept_keyword(self, word: str) -> bool:
         token = self._peek()
-        return token is not None and token.kind == "keyword" and token.text in words
+        if token is not None and token.is_keyword(word):
+            self._index += 1
+            return True
+        return False
 
-    def _enter(self) -> None:
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise invalid_filter(f"the filter nests deeper than {MAX_DEPTH} levels")
+    # ------------------------------------------------------------------ limits
 
-    # ----------------------------------------------------------------- grammar
-
-    def _or(self) -> Filter:
-        node = self._and()
-        while self._keyword("or"):
-            self.index += 1
-            node = Or(node, self._and())
-        return node
-
-    def _and(self) -> Filter:
-        node = self._unary()
-        while self._keyword("and"):
-            self.index += 1
-            node = And(node, self._unary())
-        return node
-
-    def _unary(self) -> Filter:
-        self._enter()
-        try:
-            if self._keyword("not"):
-                self.index += 1
-                following = self._peek()
-                if following is None or following.kind != "lparen":
-                    raise invalid_filter("'not' must be followed by a parenthesised filter")
-                return Not(self._group())
-            token = self._peek()
-            if token is not None and token.kind == "lparen":
-                return self._group()
-            return self._comparison()
-        finally:
-            self.depth -= 1
-
-    def _group(self) -> Filter:
-        self._next("(")
-        node = self._or()
-        closing = self._next(")")
-        if closing.kind != "rparen":
-            raise invalid_filter(f"expected ')' at position {closing.position}")
-        return node
-
-    def _comparison(self) -> Filter:
-        token = self._next("an attribute name")
-        if token.kind != "name":
+    def _enter_group(self, opening: Token) -> None:
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
             raise invalid_filter(
-                f"expected an attribute name at position {token.position}, got {token.text!r}"
+                f"the filter nests deeper than {MAX_DEPTH} levels at position "
+                f"{opening.position + 1}"
             )
+
+    def _leave_group(self) -> None:
+        self._depth -= 1
+
+    def _count_comparison(self, operator: Token) -> None:
+        self._comparisons += 1
+        if self._comparisons > MAX_COMPARISONS:
+            raise invalid_filter(
+                f"the filter has more than {MAX_COMPARISONS} comparisons "
+                f"(the next one is at position {operator.position + 1})"
+            )
+
+    # ------------------------------------------------------------------ grammar
+
+    def _or_expression(self, inside_value_path: bool) -> Filter:
+        tree = self._and_expression(inside_value_path)
+        while self._accept_keyword("or"):
+            tree = Or(tree, self._and_expression(inside_value_path))
+        return tree
+
+    def _and_expression(self, inside_value_path: bool) -> Filter:
+        tree = self._unary(inside_value_path)
+        while self._accept_keyword("and"):
+            tree = And(tree, self._unary(inside_value_path))
+        return tree
+
+    def _unary(self, inside_value_path: bool) -> Filter:
+        token = self._peek()
+        if token is not None and token.is_keyword("not"):
+            self._index += 1
+            following = self._peek()
+            if following is None or following.kind != "lparen":
+                raise invalid_filter(
+                    f"'not' at position {token.position + 1} must be followed by '(' "
+                    "(RFC 7644 §3.4.2.2)"
+                )
+            return Not(self._group(inside_value_path))
+        if token is not None and token.kind == "lparen":
+            return self._group(inside_value_path)
+        return self._attribute_expression(inside_value_path)
+
+    def _group(self, inside_value_path: bool) -> Filter:
+        opening = self._expect("lparen", "'('")
+        self._enter_group(opening)
+        tree = self._or_expression(inside_value_path)
+        self._expect("rparen", f"')' closing the '(' at position {opening.position + 1}")
+        self._leave_group()
+        return tree
+
+    def _attribute_expression(self, inside_value_path: bool) -> Filter:
+        token = self._expect("name", "an attribute name")
         path = split_attr_path(token.text)
-        following = self._peek()
-        if following is not None and following.kind == "lbracket":
-            return self._value_path(path)
-        return self._operator(path)
-
-    def _value_path(self, path: AttrPath) -> Filter:
-        if path.sub_attr is not None:
-            raise invalid_filter("a value filter applies to an attribute, not a sub-attribute")
-        self.index += 1  # "["
-        inner_start = self.index
-        inner = self._or()
-        closing = self._next("]")
-        if closing.kind != "rbracket":
-            raise invalid_filter(f"expected ']' at position {closing.position}")
-        if any(t.kind == "lbracket" for t in self.tokens[inner_start : self.index - 1]):
-            raise invalid_filter("value filters cannot be nested")
-        _require_relative(inner)
-        node: Filter = ValuePath(path, inner)
-        # RFC 7644 §3.4.2.2 allows "attr[filter].sub" only in PATCH paths, not filters.
-        return node
-
-    def _operator(self, path: AttrPath) -> Filter:
-        token = self._next("an operator")
-        if token.kind != "keyword" or token.text not in (*COMPARE_OPS, "pr"):
+        if inside_value_path and (path.uri is not None or path.sub_attr is not None):
             raise invalid_filter(
-                f"expected an operator at position {token.position}, got {token.text!r}"
+                f"inside a value filter name a sub-attribute only, not {token.describe()}"
             )
-        self.comparisons += 1
-        if self.comparisons > MAX_COMPARISONS:
-            raise invalid_filter(f"the filter has more than {MAX_COMPARISONS} comparisons")
-        if token.text == "pr":
+        following = self._take(f"an operator after {token.describe()}")
+        if following.kind == "lbracket":
+            return self._value_path(path, following, inside_value_path)
+        if following.is_keyword("pr"):
+            self._count_comparison(following)
+            self._reject_value_after_pr(following)
             return Present(path)
-        return Compare(path, cast(CompareOp, token.text), self._value())
+        operator = _COMPARE_OPS.get(following.text) if following.kind == "keyword" else None
+        if operator is None:
+            raise invalid_filter(f"expected an operator, found {following.describe()}")
+        self._count_comparison(following)
+        return Compare(path, operator, self._literal(following))
 
-    def _value(self) -> Literal_:
-        token = self._next("a value")
-        if token.kind == "string":
-            return token.text
-        if token.kind == "number":
-            return cast(int | float, token.value)
-        if token.kind == "keyword" and token.text in ("true", "false", "null"):
-            return {"true": True, "false": False, "null": None}[token.text]
-        raise invalid_filter(f"expected a value at position {token.position}, got {token.text!r}")
+    def _value_path(self, path: AttrPath, opening: Token, inside_value_path: bool) -> Filter:
+        if inside_value_path:
+            raise invalid_filter(
+                f"value filters cannot be nested ('[' at position {opening.position + 1})"
+            )
+        if path.sub_attr is not None:
+            raise invalid_filter(
+                f"a value filter follows a multi-valued attribute, not the sub-attribute "
+                f"{path.attr}.{path.sub_attr} (position {opening.position + 1})"
+            )
+        self._enter_group(opening)
+        inner = self._or_expression(inside_value_path=True)
+        self._expect("rbracket", f"']' closing the '[' at position {opening.position + 1}")
+        self._leave_group()
+        return ValuePath(path, inner)
+
+    def _reject_value_after_pr(self, operator: Token) -> None:
+        following = self._peek()
+        if following is not None and following.is_literal:
+            raise invalid_filter(
+                f"'pr' at position {operator.position + 1} takes no value, "
+                f"found {following.describe()}"
+            )
+
+    def _literal(self, operator: Token) -> Literal_:
+        token = self._take(f"a value after {operator.describe()}")
+        if not token.is_literal:
+            raise invalid_filter(
+                f"expected a string, number, true, false or null after {operator.describe()}, "
+                f"found {token.describe()}"
+            )
+        return token.value
 
 
-def _require_relative(node: Filter) -> None:
-    """Paths inside ``attr[...]`` name sub-attributes: no URI, no further dot."""
-    if isinstance(node, And | Or):
-        _require_relative(node.left)
-        _require_relative(node.right)
-    elif isinstance(node, Not):
-        _require_relative(node.operand)
-    elif isinstance(node, Compare | Present) and (
-        node.path.uri is not None or node.path.sub_attr is not None
-    ):
-        raise invalid_filter("inside a value filter, name sub-attributes only")
+__all__ = [
+    "MAX_COMPARISONS",
+    "MAX_DEPTH",
+    "is_attr_name",
+    "is_sub_attr_name",
+    "parse_attr_path",
+    "parse_filter",
+    "parse_value_filter",
+    "split_attr_path",
+]

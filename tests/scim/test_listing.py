@@ -1,0 +1,179 @@
+"""List/search parameters and the ListResponse (RFC 7644 §3.4.2, §3.4.3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from scimbridge.scim.errors import ScimError
+from scimbridge.scim.listing import (
+    LIST_RESPONSE_SCHEMA,
+    SEARCH_REQUEST_SCHEMA,
+    ListParams,
+    list_response,
+    parse_list_params,
+    parse_search_body,
+)
+
+
+def query(**params: str) -> ListParams:
+    return parse_list_params(params, default_count=100, max_count=1000)
+
+
+class TestQueryParameters:
+    def test_defaults(self) -> None:
+        assert query() == ListParams(
+            filter=None,
+            start_index=1,
+            count=100,
+            sort_by=None,
+            sort_order="ascending",
+            attributes=[],
+            excluded_attributes=[],
+        )
+
+    def test_everything(self) -> None:
+        params = query(
+            filter='userName eq "bjensen"',
+            startIndex="11",
+            count="10",
+            sortBy="name.familyName",
+            sortOrder="descending",
+            attributes="userName, emails.value",
+            excludedAttributes="groups",
+        )
+        assert params == ListParams(
+            'userName eq "bjensen"',
+            11,
+            10,
+            "name.familyName",
+            "descending",
+            ["userName", "emails.value"],
+            ["groups"],
+        )
+
+    @pytest.mark.parametrize(
+        ("start_index", "expected"), [("0", 1), ("-5", 1), ("1", 1), ("+7", 7), (" 3 ", 3)]
+    )
+    def test_start_index_below_one_means_one(self, start_index: str, expected: int) -> None:
+        """RFC 7644 §3.4.2.4: "A value less than 1 SHALL be interpreted as 1"."""
+        assert query(startIndex=start_index).start_index == expected
+
+    @pytest.mark.parametrize(
+        ("count", "expected"), [("-1", 0), ("0", 0), ("5", 5), ("1000", 1000), ("5000", 1000)]
+    )
+    def test_count_negative_means_zero_and_is_capped(self, count: str, expected: int) -> None:
+        """§3.4.2.4: a negative count is 0; the server may return fewer than asked."""
+        assert query(count=count).count == expected
+
+    def test_default_count_is_capped_too(self) -> None:
+        assert parse_list_params({}, default_count=50, max_count=20).count == 20
+
+    @pytest.mark.parametrize(
+        "params",
+        [
+            {"count": "x"},
+            {"count": "1.5"},
+            {"count": "1_000"},
+            {"startIndex": "1e3"},
+            {"startIndex": "one"},
+            {"sortOrder": "sideways"},
+            {"sortOrder": "asc"},
+        ],
+    )
+    def test_bad_values_are_invalid_value(self, params: dict[str, str]) -> None:
+        with pytest.raises(ScimError) as caught:
+            query(**params)
+        assert (caught.value.status, caught.value.scim_type) == (400, "invalidValue")
+
+    def test_empty_values_mean_absent(self) -> None:
+        assert query(filter=" ", startIndex="", count="", sortBy="", sortOrder="") == query()
+
+    def test_names_and_sort_order_in_any_case(self) -> None:
+        params = parse_list_params(
+            {"STARTINDEX": "3", "sortorder": "Descending", "Count": "2"},
+            default_count=10,
+            max_count=10,
+        )
+        assert (params.start_index, params.count, params.sort_order) == (3, 2, "descending")
+
+
+class TestSearchBody:
+    def test_rfc_7644_section_3_4_3_example(self) -> None:
+        body = {
+            "schemas": [SEARCH_REQUEST_SCHEMA],
+            "attributes": ["displayName", "userName"],
+            "filter": 'displayName sw "smith"',
+            "startIndex": 1,
+            "count": 10,
+        }
+        params = parse_search_body(body)
+        assert params == ListParams(
+            'displayName sw "smith"', 1, 10, None, "ascending", ["displayName", "userName"], []
+        )
+
+    def test_schemas_may_be_omitted(self) -> None:
+        assert parse_search_body({"count": 2}).count == 2
+
+    def test_clamps_like_a_query(self) -> None:
+        params = parse_search_body(
+            {"startIndex": -3, "count": 99_999}, default_count=10, max_count=500
+        )
+        assert (params.start_index, params.count) == (1, 500)
+        assert parse_search_body({}, default_count=10, max_count=500).count == 10
+
+    def test_comma_separated_attributes_are_accepted(self) -> None:
+        params = parse_search_body({"excludedAttributes": "members, meta"})
+        assert params.excluded_attributes == ["members", "meta"]
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            [],
+            "filter",
+            None,
+            {"schemas": "urn:ietf:params:scim:api:messages:2.0:SearchRequest"},
+            {"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"]},
+            {"schemas": [7]},
+        ],
+    )
+    def test_wrong_shape_is_invalid_syntax(self, body: Any) -> None:
+        with pytest.raises(ScimError) as caught:
+            parse_search_body(body)
+        assert (caught.value.status, caught.value.scim_type) == (400, "invalidSyntax")
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            {"count": "ten"},
+            {"count": True},
+            {"count": 2.5},
+            {"startIndex": [1]},
+            {"filter": 5},
+            {"sortBy": ["userName"]},
+            {"sortOrder": 1},
+            {"attributes": [1]},
+            {"excludedAttributes": {"a": 1}},
+        ],
+    )
+    def test_wrong_types_are_invalid_value(self, body: dict[str, Any]) -> None:
+        with pytest.raises(ScimError) as caught:
+            parse_search_body({"schemas": [SEARCH_REQUEST_SCHEMA], **body})
+        assert (caught.value.status, caught.value.scim_type) == (400, "invalidValue")
+
+
+def test_list_response_rfc_7644_section_3_4_2() -> None:
+    resources = [{"id": "2819c223"}, {"id": "c75ad752"}]
+    assert list_response(resources, total_results=100, start_index=11) == {
+        "schemas": [LIST_RESPONSE_SCHEMA],
+        "totalResults": 100,
+        "itemsPerPage": 2,
+        "startIndex": 11,
+        "Resources": resources,
+    }
+
+
+def test_empty_list_response() -> None:
+    body = list_response([], total_results=0, start_index=1)
+    assert (body["itemsPerPage"], body["Resources"]) == (0, [])
