@@ -43,13 +43,25 @@ class TestMembership:
         ).json()
         gid = group["id"]
         add = patch_body({"op": "add", "path": "members", "value": members(alice, bob)})
-        assert scim.patch(f"/Groups/{gid}", json=add).status_code == 200
+        assert scim.patch(f"/Groups/{gid}", json=add).status_code == 204
         remove = patch_body({"op": "remove", "path": f'members[value eq "{alice}"]'})
-        assert scim.patch(f"/Groups/{gid}", json=remove).status_code == 200
+        assert scim.patch(f"/Groups/{gid}", json=remove).status_code == 204
         rename = patch_body({"op": "replace", "value": {"id": gid, "displayName": "Pushed"}})
-        renamed = scim.patch(f"/Groups/{gid}", json=rename).json()
+        answered = scim.patch(f"/Groups/{gid}", json=rename)
+        assert answered.status_code == 204  # RFC 7644 §3.5.2; Okta's Group Push shows 204
+        assert answered.headers["etag"].startswith('W/"')
+        renamed = scim.get(f"/Groups/{gid}").json()
         assert renamed["displayName"] == "Pushed"
         assert [m["value"] for m in renamed["members"]] == [bob]
+        assert renamed["meta"]["version"] == answered.headers["etag"]
+        with_body = scim.patch(
+            f"/Groups/{gid}",
+            params={"attributes": "displayName"},
+            json=patch_body({"op": "replace", "path": "displayName", "value": "Pushed!"}),
+        )
+        assert with_body.status_code == 200
+        assert with_body.json()["displayName"] == "Pushed!"
+        assert "members" not in with_body.json()
         put = scim.put(
             f"/Groups/{gid}", json=group_resource(displayName="Pushed", members=members(alice))
         ).json()

@@ -279,11 +279,12 @@ def _write(runtime: Runtime, call: ScimCall, action: Any) -> ScimAnswer:
         writer = commands.open_writer(SqlDirectoryStore(connection, now), call.directory_id, now)
         record, status = action(writer)
         emitted = writer.flush()
-        answer = (
-            ScimAnswer(204, None)
-            if record is None
-            else _render_one(runtime, connection, call, record, status)
-        )
+        if record is None:
+            answer = ScimAnswer(204, None)
+        elif status == 204:
+            answer = ScimAnswer(204, None, {"ETag": etags.weak_etag(record.version)})
+        else:
+            answer = _render_one(runtime, connection, call, record, status)
     if emitted:
         runtime.signal.notify(call.directory_id)
     return answer
@@ -304,8 +305,18 @@ def replace(
 def patch(
     runtime: Runtime, call: ScimCall, resource_type: ResourceType, resource_id: str, body: Any
 ) -> ScimAnswer:
+    """PATCH; a Group answers 204 unless the client asks for ``attributes``.
+
+    RFC 7644 §3.5.2 allows 204 No Content for a successful PATCH and requires 200 with
+    the resource only when ``attributes`` is given. A group's representation carries
+    every member, so answering a one-member change on a 20,000-member group with the
+    whole group would make each change cost as much as the group is large; Okta's Group
+    Push reference shows 204 for these calls.
+    """
     patch_fn = commands.patch_user if resource_type is USER_RESOURCE else commands.patch_group
-    return _write(runtime, call, lambda w: (patch_fn(w, resource_id, body, call.if_match), 200))
+    with_body = resource_type is USER_RESOURCE or "attributes" in call.query
+    status = 200 if with_body else 204
+    return _write(runtime, call, lambda w: (patch_fn(w, resource_id, body, call.if_match), status))
 
 
 def delete(
