@@ -76,7 +76,10 @@ def lookup_attribute(resource: Mapping[str, Any], path_text: str) -> Any:
     value = _get_ci(root, path.attr)
     if path.value_filter is not None:
         elements = value if isinstance(value, list) else []
-        value = next((e for e in elements if matches_element(path.value_filter, e)), None)
+        try:
+            value = next((e for e in elements if matches_element(path.value_filter, e)), None)
+        except ScimError:
+            return None  # a mapping whose filter cannot apply to this data maps to nothing
     if path.sub_attr is not None:
         if isinstance(value, list):
             value = value[0] if value else None
