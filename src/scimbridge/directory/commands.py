@@ -212,7 +212,7 @@ def patch_user(
     writer: Writer, user_id: str, body: Mapping[str, Any], if_match: str | None = None
 ) -> UserRecord:
     current = get_user_for_update(writer, user_id, if_match)
-    result = apply_patch(USER_RESOURCE, current.attributes, body)
+    result = apply_patch(USER_RESOURCE, current.attributes, body, resource_id=user_id)
     if result.member_ops:
         raise invalid_value("members can only be changed on a Group")
     resource = dict(result.resource)
@@ -426,7 +426,7 @@ def patch_group(
     writer: Writer, group_id: str, body: Mapping[str, Any], if_match: str | None = None
 ) -> GroupRecord:
     current = get_group_for_update(writer, group_id, if_match)
-    result = apply_patch(GROUP_RESOURCE, current.attributes, body)
+    result = apply_patch(GROUP_RESOURCE, current.attributes, body, resource_id=group_id)
     resource = dict(result.resource)
     scim_attributes.validate(GROUP_RESOURCE, resource)
     _ensure_schemas(GROUP_RESOURCE, resource)

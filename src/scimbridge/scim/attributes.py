@@ -225,6 +225,8 @@ def _validate_attribute(attribute: Attribute, value: Any, where: str) -> None:
             raise invalid_value(f"{where} must be {_describe(attribute.type)}")
         if attribute.type == "complex":
             for key, sub_value in item.items():
+                if not isinstance(key, str):
+                    raise invalid_value(f"{where} has a sub-attribute name that is not a string")
                 sub = attribute.sub(key)
                 if sub is not None:
                     _validate_attribute(sub, sub_value, f"{where}.{sub.name}")

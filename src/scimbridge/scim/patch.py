@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from scimbridge.scim import quirks
-from scimbridge.scim.attributes import canonical_complex, canonicalize, check_immutable, resolve
+from scimbridge.scim.attributes import canonical_complex, check_immutable, resolve
 from scimbridge.scim.attributes import validate as validate_resource
 from scimbridge.scim.errors import (
     ScimError,
@@ -42,7 +42,7 @@ from scimbridge.scim.errors import (
     no_target,
     too_many,
 )
-from scimbridge.scim.filter.ast import And, AttrPath, Compare, Filter, Not, Or, Present, ValuePath
+from scimbridge.scim.filter.ast import And, AttrPath, Compare, Filter, Not, Or, ValuePath
 from scimbridge.scim.filter.evaluate import matches_element
 from scimbridge.scim.paths import PatchPath, parse_path
 from scimbridge.scim.schemas import Attribute, ResourceType, Schema
@@ -289,6 +289,8 @@ class _Patcher:
         for key, item in value.items():
             if not isinstance(key, str) or not key:
                 raise invalid_value("attribute names must be non-empty strings")
+            if key.casefold() == "schemas":
+                continue  # scim2-models serialises extension objects with their schemas
             path = parse_path(f"{schema.id}:{key}", self.resource_type.schema_uris())
             self._at_path(op, path, item, pathless=True)
 
@@ -329,7 +331,7 @@ class _Patcher:
             raise invalid_path("members sub-attributes cannot be patched; add or remove members")
         if path.value_filter is not None:
             if op != "remove":
-                raise invalid_path('members[…] paths are supported for remove only')
+                raise invalid_path("members[…] paths are supported for remove only")
             self.member_ops.append(MemberOp("remove", _member_ids_from_filter(path.value_filter)))
         elif op == "remove" and value is None:
             self.member_ops.append(MemberOp("remove_all"))
@@ -406,7 +408,7 @@ class _Elements:
         _set(self.container, self.attribute.name, self.items or None)
 
     def add(self, values: list[Any]) -> None:
-        """RFC 7644 §3.5.2.1: new values are appended; one already present is updated."""
+        """RFC 7644 §3.5.2.1: new values are appended; one already present is refreshed."""
         added = []
         for value in (_canonical(self.attribute, v) for v in values):
             index = self._index_of(value)
@@ -414,7 +416,7 @@ class _Elements:
                 self.items.append(value)
                 added.append(value)
             elif isinstance(value, Mapping) and isinstance(self.items[index], dict):
-                self.items[index] = {**self.items[index], **value}
+                self.items[index] = _refreshed(self.items[index], value)
                 added.append(self.items[index])
         self._store()
         self._one_primary(added)
@@ -499,14 +501,13 @@ class _Elements:
         compare case-insensitively unless the sub-attribute is caseExact.
         """
         if not (isinstance(a, Mapping) and isinstance(b, Mapping)):
-            return _comparable(a, self.attribute.case_exact) == _comparable(
-                b, self.attribute.case_exact
-            )
+            exact = self.attribute.case_exact
+            return bool(_comparable(a, exact) == _comparable(b, exact))
         shared = (set(a) & set(b)) - {"primary", "display"}
         if not shared:
             return False
         for key in shared:
-            sub = self.attribute.sub(key)
+            sub = self.attribute.sub(key) if isinstance(key, str) else None
             exact = sub.case_exact if sub is not None else True
             if _comparable(a[key], exact) != _comparable(b[key], exact):
                 return False
@@ -526,6 +527,16 @@ class _Elements:
 
 
 # --------------------------------------------------------------------------- small pieces
+
+
+def _refreshed(existing: dict[str, Any], again: Mapping[str, Any]) -> dict[str, Any]:
+    """An element re-added: stored values stay, its flags and missing parts are taken.
+
+    Re-sending ``{"value": "a@x", "primary": true}`` makes that address primary without
+    rewriting the stored spelling of the address.
+    """
+    taken = {k: v for k, v in again.items() if k in ("primary", "display") or k not in existing}
+    return {**existing, **taken}
 
 
 def _looks_like_unknown_urn(resource_type: ResourceType, text: str) -> bool:
@@ -593,8 +604,6 @@ def _filter_paths(node: Filter) -> list[AttrPath]:
         return _filter_paths(node.left) + _filter_paths(node.right)
     if isinstance(node, Not):
         return _filter_paths(node.operand)
-    if isinstance(node, ValuePath):
-        return [node.path]
     return [node.path]
 
 
@@ -653,11 +662,9 @@ def _member_ids_from_filter(node: Filter) -> tuple[str, ...]:
         and isinstance(node.value, str)
     ):
         return (node.value,)
-    if isinstance(node, Present | Compare | And | Not | ValuePath):
-        raise invalid_filter(
-            'members can be selected by value only: members[value eq "id"], joined by "or"'
-        )
-    raise invalid_filter("unsupported members filter")
+    raise invalid_filter(
+        'members can be selected by value only: members[value eq "id"], joined by "or"'
+    )
 
 
 __all__ = [
@@ -668,6 +675,5 @@ __all__ = [
     "PatchResult",
     "ScimError",
     "apply_patch",
-    "canonicalize",
     "parse_operations",
 ]
