@@ -19,7 +19,14 @@ import pytest
 
 from tests.factories import ENTERPRISE, GROUP_SCHEMA, USER_SCHEMA, patch_body
 from tests.support.assertions import assert_scim_error
-from tests.support.clients import Directory, all_events, create_directory
+from tests.support.clients import (
+    Directory,
+    all_events,
+    app_user,
+    create,
+    create_directory,
+    member_ids,
+)
 
 ENTRA_GROUP_SCHEMA = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"
 
@@ -56,13 +63,6 @@ def entra_group(name: str, external_id: str) -> dict[str, Any]:
     }
 
 
-def create(scim: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    response = scim.post(path, json=body)
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
-
-
 def patched(scim: httpx.Client, path: str, *operations: dict[str, Any]) -> dict[str, Any]:
     """PATCH, check it succeeded, and return the resource as a fresh GET sees it."""
     response = scim.patch(path, json=patch_body(*operations))
@@ -71,17 +71,6 @@ def patched(scim: httpx.Client, path: str, *operations: dict[str, Any]) -> dict[
     assert fetched.status_code == 200, fetched.text
     body: dict[str, Any] = fetched.json()
     return body
-
-
-def member_ids(group: dict[str, Any]) -> set[str]:
-    return {m["value"] for m in group.get("members", [])}
-
-
-def app_user(admin: httpx.Client, directory: Directory, user_id: str) -> dict[str, Any]:
-    response = admin.get(f"/api/v1/directories/{directory.id}/users/{user_id}")
-    assert response.status_code == 200, response.text
-    got: dict[str, Any] = response.json()
-    return got
 
 
 class TestUsers:

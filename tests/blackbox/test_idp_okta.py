@@ -16,7 +16,14 @@ import pytest
 
 from tests.factories import GROUP_SCHEMA, USER_SCHEMA, patch_body
 from tests.support.assertions import assert_scim_error
-from tests.support.clients import Directory, all_events, create_directory
+from tests.support.clients import (
+    Directory,
+    all_events,
+    app_user,
+    create,
+    create_directory,
+    member_ids,
+)
 
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 
@@ -49,24 +56,6 @@ def okta_user(user_name: str, external_id: str, **overrides: Any) -> dict[str, A
 def okta_group(display_name: str) -> dict[str, Any]:
     """Group Push creates the group first, with no members."""
     return {"schemas": [GROUP_SCHEMA], "displayName": display_name, "members": []}
-
-
-def create(scim: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    response = scim.post(path, json=body)
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
-
-
-def member_ids(group: dict[str, Any]) -> set[str]:
-    return {m["value"] for m in group.get("members", [])}
-
-
-def app_user(admin: httpx.Client, directory: Directory, user_id: str) -> dict[str, Any]:
-    response = admin.get(f"/api/v1/directories/{directory.id}/users/{user_id}")
-    assert response.status_code == 200, response.text
-    got: dict[str, Any] = response.json()
-    return got
 
 
 class TestUsers:

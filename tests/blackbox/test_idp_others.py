@@ -15,18 +15,11 @@ import pytest
 
 from tests.factories import GROUP_SCHEMA, USER_SCHEMA, patch_body, user_resource
 from tests.support.assertions import assert_scim_error
-from tests.support.clients import Directory, all_events, create_directory, scim_client
+from tests.support.clients import Directory, all_events, create, create_directory, scim_client
 
 SEARCH_REQUEST = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 BULK_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:BulkResponse"
-
-
-def create(scim: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    response = scim.post(path, json=body)
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
 
 
 def fetch(scim: httpx.Client, path: str) -> dict[str, Any]:

@@ -50,3 +50,23 @@ def all_events(admin: httpx.Client, directory_id: str) -> list[dict[str, Any]]:
         if not page["data"]:
             return events
         after = page["list_metadata"]["after"]
+
+
+def create(scim: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """POST a resource, check it was created, return it."""
+    response = scim.post(path, json=body)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+def member_ids(group: dict[str, Any]) -> set[str]:
+    return {m["value"] for m in group.get("members", [])}
+
+
+def app_user(admin: httpx.Client, directory: Directory, user_id: str) -> dict[str, Any]:
+    """The normalized user the application reads through the admin API."""
+    response = admin.get(f"/api/v1/directories/{directory.id}/users/{user_id}")
+    assert response.status_code == 200, response.text
+    got: dict[str, Any] = response.json()
+    return got

@@ -41,7 +41,6 @@ def service_provider_config(base_url: str, limits: ScimLimits) -> dict[str, Any]
     """
     return {
         "schemas": [SPC_SCHEMA],
-        "documentationUri": "https://github.com/scimbridge/scimbridge#scim-surface",
         "patch": {"supported": True},
         "bulk": {
             "supported": True,
