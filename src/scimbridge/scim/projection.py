@@ -24,6 +24,7 @@ The input is never modified; the answer is built from fresh dictionaries and lis
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any, Protocol, TypeAlias
@@ -65,6 +66,12 @@ def project(
     ``resource`` is the fully rendered resource; ``attributes`` wins over
     ``excluded_attributes`` when both are given.
     """
+    if not attributes and not excluded_attributes:
+        hidden = _hidden_top_level(resource_type)
+        if hidden is not None:
+            # The common case (no parameters): only top-level never/request attributes go.
+            # The result shares nested values with ``resource``; neither is changed later.
+            return {k: v for k, v in resource.items() if k not in hidden}
     root = _root(resource_type)
     if attributes:
         wanted = _tree(resource_type, attributes)
@@ -72,6 +79,22 @@ def project(
             _insert(wanted, path)
         return _Walker().select(root, resource, wanted)
     return _Walker().default(root, resource, _tree(resource_type, excluded_attributes or ()))
+
+
+@functools.cache
+def _hidden_top_level(resource_type: ResourceType) -> frozenset[str] | None:
+    """Top-level names a default answer leaves out, or None when a nested one exists too."""
+    hidden: set[str] = set()
+    schemas = (resource_type.schema, *(e.schema for e in resource_type.extensions))
+    for schema in schemas:
+        for attribute in schema.attributes:
+            if any(sub.returned in ("never", "request") for sub in attribute.sub_attributes):
+                return None
+            if attribute.returned in ("never", "request"):
+                if schema is not resource_type.schema:
+                    return None
+                hidden.add(attribute.name)
+    return frozenset(hidden)
 
 
 def is_requested(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, select
+from sqlalchemy import Connection, Row, bindparam, func, select
 
 from scimbridge.directory.models import DirectoryRecord
 from scimbridge.store.tables import directories, groups, users
@@ -65,10 +65,14 @@ def get_directory(connection: Connection, directory_id: str) -> DirectoryRecord 
     return directory_from_row(row) if row else None
 
 
+_DIRECTORY_FOR_TOKEN = select(directories.c.id).where(
+    directories.c.scim_token_hash == bindparam("token_hash")
+)
+
+
 def directory_id_for_token_hash(connection: Connection, token_hash: str) -> str | None:
-    return connection.execute(
-        select(directories.c.id).where(directories.c.scim_token_hash == token_hash)
-    ).scalar()
+    """The directory a SCIM token belongs to; runs on every SCIM request (prebuilt)."""
+    return connection.execute(_DIRECTORY_FOR_TOKEN, {"token_hash": token_hash}).scalar()
 
 
 def list_directories(

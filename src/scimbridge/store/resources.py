@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Row, delete, select
+from sqlalchemy import BindParameter, Connection, Row, bindparam, delete, select
 
 from scimbridge.directory.models import (
     DirectoryRecord,
@@ -82,6 +82,35 @@ def _user_values(user: UserRecord) -> dict[str, Any]:
     }
 
 
+# The statements every SCIM request runs, built once with bind parameters: constructing
+# a SQLAlchemy expression costs about as much as executing it on SQLite (profiled:
+# 0.12 ms of a 0.55 ms GET), and prebuilt statements also hit the compiled cache directly.
+_DIRECTORY: BindParameter[str] = bindparam("directory_id")
+_GET_USER = select(users).where(users.c.directory_id == _DIRECTORY, users.c.id == bindparam("id"))
+_GET_GROUP = select(groups).where(
+    groups.c.directory_id == _DIRECTORY, groups.c.id == bindparam("id")
+)
+_LOCK_DIRECTORY = select(directories).where(directories.c.id == _DIRECTORY).with_for_update()
+_USER_BY_NAME_KEY = select(users.c.id).where(
+    users.c.directory_id == _DIRECTORY, users.c.user_name_key == bindparam("key")
+)
+_USER_BY_EXTERNAL_ID = select(users.c.id).where(
+    users.c.directory_id == _DIRECTORY, users.c.external_id == bindparam("external_id")
+)
+_GROUP_BY_EXTERNAL_ID = select(groups.c.id).where(
+    groups.c.directory_id == _DIRECTORY, groups.c.external_id == bindparam("external_id")
+)
+_GROUPS_OF_USERS = (
+    select(memberships.c.user_id, groups.c.id, groups.c.display_name)
+    .join(groups, groups.c.id == memberships.c.group_id)
+    .where(
+        memberships.c.directory_id == _DIRECTORY,
+        memberships.c.user_id.in_(bindparam("user_ids", expanding=True)),
+    )
+    .order_by(groups.c.id)
+)
+
+
 class SqlDirectoryStore:
     """The write path's storage, bound to one connection inside a transaction."""
 
@@ -92,9 +121,7 @@ class SqlDirectoryStore:
     # ----------------------------------------------------------------- directory
 
     def lock_directory(self, directory_id: str) -> DirectoryRecord | None:
-        row = self.connection.execute(
-            select(directories).where(directories.c.id == directory_id).with_for_update()
-        ).first()
+        row = self.connection.execute(_LOCK_DIRECTORY, {"directory_id": directory_id}).first()
         return directory_from_row(row) if row else None
 
     def append_events(self, directory: DirectoryRecord, events: Sequence[PendingEvent]) -> None:
@@ -104,22 +131,18 @@ class SqlDirectoryStore:
 
     def get_user(self, directory_id: str, user_id: str) -> UserRecord | None:
         row = self.connection.execute(
-            select(users).where(users.c.directory_id == directory_id, users.c.id == user_id)
+            _GET_USER, {"directory_id": directory_id, "id": user_id}
         ).first()
         return user_from_row(row) if row else None
 
     def user_id_by_user_name_key(self, directory_id: str, key: str) -> str | None:
         return self.connection.execute(
-            select(users.c.id).where(
-                users.c.directory_id == directory_id, users.c.user_name_key == key
-            )
+            _USER_BY_NAME_KEY, {"directory_id": directory_id, "key": key}
         ).scalar()
 
     def user_id_by_external_id(self, directory_id: str, external_id: str) -> str | None:
         return self.connection.execute(
-            select(users.c.id).where(
-                users.c.directory_id == directory_id, users.c.external_id == external_id
-            )
+            _USER_BY_EXTERNAL_ID, {"directory_id": directory_id, "external_id": external_id}
         ).scalar()
 
     def _write_emails(self, user: UserRecord, emails: Sequence[EmailRecord]) -> None:
@@ -184,10 +207,7 @@ class SqlDirectoryStore:
         result: dict[str, list[GroupRef]] = {}
         for batch in chunks(list(user_ids)):
             rows = self.connection.execute(
-                select(memberships.c.user_id, groups.c.id, groups.c.display_name)
-                .join(groups, groups.c.id == memberships.c.group_id)
-                .where(memberships.c.directory_id == directory_id, memberships.c.user_id.in_(batch))
-                .order_by(groups.c.id)
+                _GROUPS_OF_USERS, {"directory_id": directory_id, "user_ids": list(batch)}
             )
             for user_id, group_id, name in rows:
                 result.setdefault(user_id, []).append(GroupRef(id=group_id, name=name))
@@ -197,15 +217,13 @@ class SqlDirectoryStore:
 
     def get_group(self, directory_id: str, group_id: str) -> GroupRecord | None:
         row = self.connection.execute(
-            select(groups).where(groups.c.directory_id == directory_id, groups.c.id == group_id)
+            _GET_GROUP, {"directory_id": directory_id, "id": group_id}
         ).first()
         return group_from_row(row) if row else None
 
     def group_id_by_external_id(self, directory_id: str, external_id: str) -> str | None:
         return self.connection.execute(
-            select(groups.c.id).where(
-                groups.c.directory_id == directory_id, groups.c.external_id == external_id
-            )
+            _GROUP_BY_EXTERNAL_ID, {"directory_id": directory_id, "external_id": external_id}
         ).scalar()
 
     def _group_values(self, group: GroupRecord) -> dict[str, Any]:
