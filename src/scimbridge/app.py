@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
@@ -76,6 +77,7 @@ def create_app(
             secret_box=SecretBox(credentials.secret_key),
         )
         app.state.runtime = runtime
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.thread_count()
         stop = asyncio.Event()
         worker = (
             asyncio.create_task(run_worker(runtime, stop)) if settings.embedded_worker else None

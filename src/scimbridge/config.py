@@ -35,6 +35,17 @@ class Settings(BaseSettings):
     # SQLite waits this long for the single writer before failing (PRAGMA busy_timeout).
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
     pool_size: int = Field(default=10, ge=1)
+    # Threads that run database work per server process. Python threads share one core
+    # (the GIL): a few keep it busy while the database works, more only add switching
+    # (anyio's default of 40 halved GET throughput on SQLite; bench/README.md). Unset:
+    # 4 on SQLite, 16 on PostgreSQL, whose answers travel over a socket.
+    threads: int | None = Field(default=None, ge=1, le=200)
+
+    def thread_count(self) -> int:
+        if self.threads is not None:
+            return self.threads
+        return 4 if self.database_url.startswith("sqlite") else 16
+
     # Webhook delivery (see events/worker.py and the README's delivery section).
     embedded_worker: bool = True
     worker_concurrency: int = Field(default=64, ge=1)
