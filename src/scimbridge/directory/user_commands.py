@@ -1,0 +1,131 @@
+"""Create, replace, patch and delete users (the user half of the write path)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from scimbridge import ids
+from scimbridge.directory import normalize
+from scimbridge.directory.changes import changed_fields
+from scimbridge.directory.models import PendingEvent, UserRecord
+from scimbridge.directory.writer import Writer, ensure_schemas, prepare_resource
+from scimbridge.scim import attributes as scim_attributes
+from scimbridge.scim import etags
+from scimbridge.scim.errors import invalid_value, not_found, uniqueness
+from scimbridge.scim.patch import apply_patch
+from scimbridge.scim.replace import replace_resource
+from scimbridge.scim.schemas import USER_RESOURCE
+
+
+def _user_fields(resource: Mapping[str, Any]) -> tuple[str, str | None, bool]:
+    user_name = resource.get("userName")
+    if not isinstance(user_name, str) or not user_name.strip():
+        raise invalid_value("userName is required and must be a non-empty string")
+    external_id = resource.get("externalId")
+    active = resource.get("active", True)
+    return user_name, str(external_id) if external_id is not None else None, active is not False
+
+
+def _check_user_unique(
+    writer: Writer, user_name: str, external_id: str | None, user_id: str | None
+) -> None:
+    directory_id = writer.directory.id
+    holder = writer.store.user_id_by_user_name_key(directory_id, user_name.casefold())
+    if holder is not None and holder != user_id:
+        raise uniqueness(f"userName {user_name!r} is already taken in this directory")
+    if external_id is not None:
+        holder = writer.store.user_id_by_external_id(directory_id, external_id)
+        if holder is not None and holder != user_id:
+            raise uniqueness(f"externalId {external_id!r} is already taken in this directory")
+
+
+def _user_object(writer: Writer, user: UserRecord) -> dict[str, Any]:
+    groups = writer.store.groups_of_users(writer.directory.id, [user.id]).get(user.id, [])
+    return normalize.user_object(user, writer.directory, groups)
+
+
+def create_user(writer: Writer, data: Mapping[str, Any]) -> UserRecord:
+    resource, _ = prepare_resource(USER_RESOURCE, data)
+    user_name, external_id, active = _user_fields(resource)
+    _check_user_unique(writer, user_name, external_id, None)
+    user = UserRecord(
+        id=ids.user_id(),
+        directory_id=writer.directory.id,
+        external_id=external_id,
+        user_name=user_name,
+        active=active,
+        attributes=resource,
+        version=1,
+        created_at=writer.now,
+        updated_at=writer.now,
+    )
+    writer.store.insert_user(user, normalize.emails_of(resource))
+    writer.events.append(
+        PendingEvent("user.created", normalize.user_object(user, writer.directory, []))
+    )
+    return user
+
+
+def get_user_for_update(writer: Writer, user_id: str, if_match: str | None) -> UserRecord:
+    user = writer.store.get_user(writer.directory.id, user_id)
+    if user is None:
+        raise not_found(f"User {user_id} not found")
+    etags.check_if_match(if_match, etags.weak_etag(user.version))
+    return user
+
+
+def _store_user_change(writer: Writer, current: UserRecord, resource: dict[str, Any]) -> UserRecord:
+    """Persist a new resource state; a change that changes nothing writes nothing."""
+    if resource == current.attributes:
+        return current
+    user_name, external_id, active = _user_fields(resource)
+    _check_user_unique(writer, user_name, external_id, current.id)
+    updated = replace(
+        current,
+        user_name=user_name,
+        external_id=external_id,
+        active=active,
+        attributes=resource,
+        version=current.version + 1,
+        updated_at=writer.now,
+    )
+    before = _user_object(writer, current)
+    writer.store.update_user(updated, normalize.emails_of(resource))
+    after = normalize.user_object(updated, writer.directory, [])
+    after["groups"] = before["groups"]
+    previous = changed_fields(before, after)
+    if previous:
+        writer.events.append(PendingEvent("user.updated", {**after, "previous": previous}))
+    return updated
+
+
+def replace_user(
+    writer: Writer, user_id: str, data: Mapping[str, Any], if_match: str | None = None
+) -> UserRecord:
+    current = get_user_for_update(writer, user_id, if_match)
+    incoming, _ = prepare_resource(USER_RESOURCE, data)
+    resource = replace_resource(USER_RESOURCE, current.attributes, incoming)
+    ensure_schemas(USER_RESOURCE, resource)
+    return _store_user_change(writer, current, resource)
+
+
+def patch_user(
+    writer: Writer, user_id: str, body: Mapping[str, Any], if_match: str | None = None
+) -> UserRecord:
+    current = get_user_for_update(writer, user_id, if_match)
+    result = apply_patch(USER_RESOURCE, current.attributes, body, resource_id=user_id)
+    if result.member_ops:
+        raise invalid_value("members can only be changed on a Group")
+    resource = dict(result.resource)
+    scim_attributes.validate(USER_RESOURCE, resource)
+    ensure_schemas(USER_RESOURCE, resource)
+    return _store_user_change(writer, current, resource)
+
+
+def delete_user(writer: Writer, user_id: str, if_match: str | None = None) -> None:
+    current = get_user_for_update(writer, user_id, if_match)
+    data = _user_object(writer, current)
+    writer.store.delete_user(writer.directory.id, user_id)
+    writer.events.append(PendingEvent("user.deleted", data))
