@@ -191,7 +191,9 @@ class Bench:
 
         async def one(job: tuple[str, list[str]]) -> None:
             gid, members = job
-            await self.call(phase, "PATCH", f"{self.scim}/Groups/{gid}", self.add_body(members))
+            await self.call(
+                phase, "PATCH", f"{self.scim}/Groups/{gid}", self.add_body(members), expect=204
+            )
 
         await self.pool(phase, jobs, one)
         return phase
@@ -213,7 +215,11 @@ class Bench:
 
         async def one(batch: list[str]) -> None:
             await self.call(
-                phase, "PATCH", f"{self.scim}/Groups/{self.big_group}", self.add_body(batch)
+                phase,
+                "PATCH",
+                f"{self.scim}/Groups/{self.big_group}",
+                self.add_body(batch),
+                expect=204,
             )
 
         await self.pool(phase, batches, one, concurrency=1)
@@ -333,7 +339,7 @@ class Bench:
             }
             for phase, body in ((phases[first], self.add_body([uid])), (phases[first + 1], remove)):
                 started = time.monotonic()
-                await self.call(phase, "PATCH", target, body)
+                await self.call(phase, "PATCH", target, body, expect=204)
                 phase.wall += time.monotonic() - started
         for phase, target in ((phases[4], url), (phases[5], lean)):
             for _ in range(5):
