@@ -101,7 +101,9 @@ def create_app(
     )
     handlers.install(app)
     app.state.metrics = HttpMetrics(CollectorRegistry())
-    for module in (operations, directories, directory_data, events, webhooks, scim_routes):
+    # SCIM first: its routes are plain Starlette routes that FastAPI's router tries in order.
+    app.router.routes.extend(scim_routes.ROUTES)
+    for module in (operations, directories, directory_data, events, webhooks):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, render_413=_too_large)
     # Added last runs first: slashes are normalised before metrics match the route.

@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from scimbridge.scim import listing
 from scimbridge.scim.errors import ScimError
 from scimbridge.scim.listing import (
     LIST_RESPONSE_SCHEMA,
@@ -177,3 +180,32 @@ def test_list_response_rfc_7644_section_3_4_2() -> None:
 def test_empty_list_response() -> None:
     body = list_response([], total_results=0, start_index=1)
     assert (body["itemsPerPage"], body["Resources"]) == (0, [])
+
+
+class TestTotalFromPage:
+    """``total_from_page``: when a page proves ``totalResults`` without counting."""
+
+    def test_a_short_page_is_the_last_one(self) -> None:
+        assert listing.total_from_page(offset=0, count=100, found=1) == 1
+        assert listing.total_from_page(offset=200, count=100, found=37) == 237
+
+    def test_an_empty_first_page_means_no_match(self) -> None:
+        assert listing.total_from_page(offset=0, count=100, found=0) == 0
+
+    def test_a_full_page_needs_a_count(self) -> None:
+        assert listing.total_from_page(offset=0, count=100, found=100) is None
+
+    def test_an_empty_page_past_the_start_needs_a_count(self) -> None:
+        assert listing.total_from_page(offset=500, count=100, found=0) is None
+
+    def test_count_zero_asks_only_for_the_total(self) -> None:
+        assert listing.total_from_page(offset=0, count=0, found=0) is None
+
+    @given(
+        total=st.integers(min_value=0, max_value=500),
+        offset=st.integers(min_value=0, max_value=600),
+        count=st.integers(min_value=0, max_value=200),
+    )
+    def test_agrees_with_counting(self, total: int, offset: int, count: int) -> None:
+        found = max(0, min(count, total - offset))
+        assert listing.total_from_page(offset, count, found) in (None, total)

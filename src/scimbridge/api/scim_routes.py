@@ -3,6 +3,12 @@
 Each handler reads the body (size-capped by ``bodies.BodyLimit``), hands plain data to a
 synchronous service function in a worker thread and renders the answer as
 ``application/scim+json`` (RFC 7644 §3.1). Clients may send ``application/json`` too.
+
+These are plain Starlette routes, placed first in the application's route table, not
+FastAPI path operations: the SCIM surface is outside the OpenAPI document anyway, and
+FastAPI's dependency and route resolution cost about 0.5 ms of CPU per request
+(profiled on a 2-core machine; a GET by id costs 1 ms in all), which an IdP pushing a
+whole company pays on every call.
 """
 
 from __future__ import annotations
@@ -10,9 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from scimbridge.api.bodies import parse_json
 from scimbridge.api.deps import bearer_token, runtime_of
@@ -22,14 +30,13 @@ from scimbridge.scim.errors import ScimError, not_found
 from scimbridge.scim.schemas import GROUP_RESOURCE, USER_RESOURCE, ResourceType
 from scimbridge.services import scim, scim_bulk
 
-router = APIRouter(prefix="/scim/v2/{directory_id}", include_in_schema=False)
-
+PREFIX = "/scim/v2/{directory_id}"
 RESOURCE_TYPES = {"Users": USER_RESOURCE, "Groups": GROUP_RESOURCE}
 
 
-def _call(request: Request, directory_id: str) -> scim.ScimCall:
+def _call(request: Request) -> scim.ScimCall:
     return scim.ScimCall(
-        directory_id=directory_id,
+        directory_id=request.path_params["directory_id"],
         token=bearer_token(request),
         query=dict(request.query_params),
         if_match=request.headers.get("if-match"),
@@ -40,7 +47,8 @@ def _call(request: Request, directory_id: str) -> scim.ScimCall:
 FIXED_ENDPOINTS = frozenset({"ServiceProviderConfig", "ResourceTypes", "Schemas", "Bulk"})
 
 
-def _resource_type(endpoint: str) -> ResourceType:
+def _resource_type(request: Request) -> ResourceType:
+    endpoint: str = request.path_params["endpoint"]
     resource_type = RESOURCE_TYPES.get(endpoint)
     if resource_type is not None:
         return resource_type
@@ -63,139 +71,160 @@ async def _body(request: Request) -> Any:
 # --------------------------------------------------------------------------- discovery
 
 
-async def _discovery(request: Request, directory_id: str, build: Callable[[str], Any]) -> Response:
+async def _discovery(request: Request, build: Callable[[str], Any]) -> Response:
     """Discovery documents need the directory's token too (RELIABILITY.md §6.1)."""
     runtime = runtime_of(request)
-    await run_in_threadpool(scim.authorize, runtime, _call(request, directory_id))
-    return scim_response(build(runtime.scim_base_url(directory_id)))
+    call = _call(request)
+    await run_in_threadpool(scim.authorize, runtime, call)
+    return scim_response(build(runtime.scim_base_url(call.directory_id)))
 
 
 def _listed(documents: list[dict[str, Any]]) -> dict[str, Any]:
     return listing.list_response(documents, len(documents), 1)
 
 
-@router.get("/ServiceProviderConfig")
-async def service_provider_config(directory_id: str, request: Request) -> Response:
+async def service_provider_config(request: Request) -> Response:
     limits = scim_bulk.limits(runtime_of(request))
-    return await _discovery(
-        request, directory_id, lambda base: discovery.service_provider_config(base, limits)
-    )
+    return await _discovery(request, lambda base: discovery.service_provider_config(base, limits))
 
 
-@router.get("/ResourceTypes")
-async def resource_types(directory_id: str, request: Request) -> Response:
-    return await _discovery(
-        request, directory_id, lambda base: _listed(discovery.resource_types(base))
-    )
+async def resource_types(request: Request) -> Response:
+    return await _discovery(request, lambda base: _listed(discovery.resource_types(base)))
 
 
-@router.get("/ResourceTypes/{name}")
-async def resource_type(directory_id: str, name: str, request: Request) -> Response:
-    return await _discovery(request, directory_id, lambda base: discovery.resource_type(base, name))
+async def resource_type(request: Request) -> Response:
+    name = request.path_params["name"]
+    return await _discovery(request, lambda base: discovery.resource_type(base, name))
 
 
-@router.get("/Schemas")
-async def schemas(directory_id: str, request: Request) -> Response:
-    return await _discovery(
-        request, directory_id, lambda base: _listed(discovery.schemas_documents(base))
-    )
+async def schemas(request: Request) -> Response:
+    return await _discovery(request, lambda base: _listed(discovery.schemas_documents(base)))
 
 
-@router.get("/Schemas/{urn}")
-async def schema(directory_id: str, urn: str, request: Request) -> Response:
-    return await _discovery(
-        request, directory_id, lambda base: discovery.schema_document(base, urn)
-    )
+async def schema(request: Request) -> Response:
+    urn = request.path_params["urn"]
+    return await _discovery(request, lambda base: discovery.schema_document(base, urn))
 
 
 # --------------------------------------------------------------------------- bulk and root search
 
 
-@router.post("/Bulk")
-async def bulk(directory_id: str, request: Request) -> Response:
-    runtime = runtime_of(request)
+async def bulk(request: Request) -> Response:
     body = await _body(request)
-    answer = await run_in_threadpool(
-        scim_bulk.run_bulk, runtime, _call(request, directory_id), body
-    )
+    answer = await run_in_threadpool(scim_bulk.run_bulk, runtime_of(request), _call(request), body)
     return _render(answer)
 
 
-@router.post("/.search")
-async def search_root(directory_id: str, request: Request) -> Response:
+async def search_root(request: Request) -> Response:
     """RFC 7644 §3.4.3: a search across every resource type, Users first."""
-    runtime = runtime_of(request)
     params = listing.parse_search_body(await _body(request))
-    answer = await run_in_threadpool(scim.search_all, runtime, _call(request, directory_id), params)
+    answer = await run_in_threadpool(scim.search_all, runtime_of(request), _call(request), params)
     return _render(answer)
 
 
 # --------------------------------------------------------------------------- resources
 
 
-@router.get("/{endpoint}")
-async def list_resources(directory_id: str, endpoint: str, request: Request) -> Response:
-    runtime = runtime_of(request)
-    resource_type = _resource_type(endpoint)
-    call = _call(request, directory_id)
-    return _render(await run_in_threadpool(scim.list_resources, runtime, call, resource_type))
+async def list_resources(request: Request) -> Response:
+    resource_type = _resource_type(request)
+    return _render(
+        await run_in_threadpool(
+            scim.list_resources, runtime_of(request), _call(request), resource_type
+        )
+    )
 
 
-@router.post("/{endpoint}/.search")
-async def search(directory_id: str, endpoint: str, request: Request) -> Response:
-    runtime = runtime_of(request)
-    resource_type = _resource_type(endpoint)
-    call = _call(request, directory_id)
+async def search(request: Request) -> Response:
+    resource_type = _resource_type(request)
     params = listing.parse_search_body(await _body(request))
     return _render(
-        await run_in_threadpool(scim.list_resources, runtime, call, resource_type, params)
+        await run_in_threadpool(
+            scim.list_resources, runtime_of(request), _call(request), resource_type, params
+        )
     )
 
 
-@router.post("/{endpoint}")
-async def create(directory_id: str, endpoint: str, request: Request) -> Response:
-    runtime = runtime_of(request)
-    resource_type = _resource_type(endpoint)
+async def create(request: Request) -> Response:
+    resource_type = _resource_type(request)
     body = await _body(request)
-    call = _call(request, directory_id)
-    return _render(await run_in_threadpool(scim.create, runtime, call, resource_type, body))
-
-
-@router.get("/{endpoint}/{resource_id}")
-async def get(directory_id: str, endpoint: str, resource_id: str, request: Request) -> Response:
-    runtime = runtime_of(request)
-    resource_type = _resource_type(endpoint)
-    call = _call(request, directory_id)
     return _render(
-        await run_in_threadpool(scim.get_resource, runtime, call, resource_type, resource_id)
+        await run_in_threadpool(
+            scim.create, runtime_of(request), _call(request), resource_type, body
+        )
     )
 
 
-@router.put("/{endpoint}/{resource_id}")
-async def replace(directory_id: str, endpoint: str, resource_id: str, request: Request) -> Response:
-    runtime = runtime_of(request)
-    resource_type = _resource_type(endpoint)
+async def get(request: Request) -> Response:
+    resource_type = _resource_type(request)
+    resource_id = request.path_params["resource_id"]
+    return _render(
+        await run_in_threadpool(
+            scim.get_resource, runtime_of(request), _call(request), resource_type, resource_id
+        )
+    )
+
+
+async def replace(request: Request) -> Response:
+    resource_type = _resource_type(request)
+    resource_id = request.path_params["resource_id"]
     body = await _body(request)
-    call = _call(request, directory_id)
     return _render(
-        await run_in_threadpool(scim.replace, runtime, call, resource_type, resource_id, body)
+        await run_in_threadpool(
+            scim.replace, runtime_of(request), _call(request), resource_type, resource_id, body
+        )
     )
 
 
-@router.patch("/{endpoint}/{resource_id}")
-async def patch(directory_id: str, endpoint: str, resource_id: str, request: Request) -> Response:
-    runtime = runtime_of(request)
-    resource_type = _resource_type(endpoint)
+async def patch(request: Request) -> Response:
+    resource_type = _resource_type(request)
+    resource_id = request.path_params["resource_id"]
     body = await _body(request)
-    call = _call(request, directory_id)
     return _render(
-        await run_in_threadpool(scim.patch, runtime, call, resource_type, resource_id, body)
+        await run_in_threadpool(
+            scim.patch, runtime_of(request), _call(request), resource_type, resource_id, body
+        )
     )
 
 
-@router.delete("/{endpoint}/{resource_id}")
-async def delete(directory_id: str, endpoint: str, resource_id: str, request: Request) -> Response:
-    runtime = runtime_of(request)
-    resource_type = _resource_type(endpoint)
-    call = _call(request, directory_id)
-    return _render(await run_in_threadpool(scim.delete, runtime, call, resource_type, resource_id))
+async def delete(request: Request) -> Response:
+    resource_type = _resource_type(request)
+    resource_id = request.path_params["resource_id"]
+    return _render(
+        await run_in_threadpool(
+            scim.delete, runtime_of(request), _call(request), resource_type, resource_id
+        )
+    )
+
+
+# --------------------------------------------------------------------------- route table
+
+
+class ScimRoute(Route):
+    """A route that records itself in the scope, so metrics label it by its template."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["route"] = self
+        await super().handle(scope, receive, send)
+
+
+def _route(path: str, endpoint: Callable[[Request], Any], method: str) -> ScimRoute:
+    return ScimRoute(PREFIX + path, endpoint, methods=[method], include_in_schema=False)
+
+
+# Fixed names first: ``/Schemas/{urn}`` must not be taken for ``/{endpoint}/{resource_id}``.
+ROUTES: list[Route] = [
+    _route("/ServiceProviderConfig", service_provider_config, "GET"),
+    _route("/ResourceTypes", resource_types, "GET"),
+    _route("/ResourceTypes/{name}", resource_type, "GET"),
+    _route("/Schemas", schemas, "GET"),
+    _route("/Schemas/{urn}", schema, "GET"),
+    _route("/Bulk", bulk, "POST"),
+    _route("/.search", search_root, "POST"),
+    _route("/{endpoint}", list_resources, "GET"),
+    _route("/{endpoint}/.search", search, "POST"),
+    _route("/{endpoint}", create, "POST"),
+    _route("/{endpoint}/{resource_id}", get, "GET"),
+    _route("/{endpoint}/{resource_id}", replace, "PUT"),
+    _route("/{endpoint}/{resource_id}", patch, "PATCH"),
+    _route("/{endpoint}/{resource_id}", delete, "DELETE"),
+]

@@ -8,6 +8,7 @@ directory's ``attribute_map``, and ``raw_attributes`` as the resource was last w
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -21,7 +22,7 @@ from scimbridge.directory.models import (
 )
 from scimbridge.scim.errors import ScimError
 from scimbridge.scim.filter.evaluate import matches_element
-from scimbridge.scim.paths import parse_path
+from scimbridge.scim.paths import PatchPath, parse_path
 from scimbridge.scim.schemas import ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA
 
 _ENTERPRISE = ENTERPRISE_USER_SCHEMA
@@ -59,6 +60,15 @@ def _schema_root(resource: Mapping[str, Any], uri: str | None) -> Mapping[str, A
     return extension if isinstance(extension, Mapping) else None
 
 
+@functools.lru_cache(maxsize=1024)
+def _mapping_path(path_text: str) -> PatchPath | None:
+    """Parsed once per distinct mapping: every event renders every mapped attribute."""
+    try:
+        return parse_path(path_text, KNOWN_SCHEMA_URIS)
+    except ScimError:
+        return None
+
+
 def lookup_attribute(resource: Mapping[str, Any], path_text: str) -> Any:
     """The value at a SCIM attribute path, or None; used for ``attribute_map``.
 
@@ -66,9 +76,8 @@ def lookup_attribute(resource: Mapping[str, Any], path_text: str) -> Any:
     filters, e.g. ``emails[type eq "work"].value``); a filter over a multi-valued
     attribute gives the first matching element.
     """
-    try:
-        path = parse_path(path_text, KNOWN_SCHEMA_URIS)
-    except ScimError:
+    path = _mapping_path(path_text)
+    if path is None:
         return None
     root = _schema_root(resource, path.uri)
     if root is None or path.attr is None:

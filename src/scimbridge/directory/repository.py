@@ -34,7 +34,8 @@ class DirectoryStore(Protocol):
 
     def insert_user(self, user: UserRecord, emails: Sequence[EmailRecord]) -> None: ...
 
-    def update_user(self, user: UserRecord, emails: Sequence[EmailRecord]) -> None: ...
+    def update_user(self, user: UserRecord, emails: Sequence[EmailRecord] | None) -> None:
+        """Store the user's new state; ``emails`` None leaves its e-mail rows as they are."""
 
     def delete_user(self, directory_id: str, user_id: str) -> None: ...
 

@@ -29,13 +29,24 @@ def _user_fields(resource: Mapping[str, Any]) -> tuple[str, str | None, bool]:
 
 
 def _check_user_unique(
-    writer: Writer, user_name: str, external_id: str | None, user_id: str | None
+    writer: Writer,
+    user_name: str,
+    external_id: str | None,
+    current: UserRecord | None,
 ) -> None:
+    """userName and externalId are unique per directory (RFC 7643 §4.1: uniqueness server).
+
+    Only a value that changes can collide, so an update that keeps both (a deactivation,
+    say) looks nothing up; the database's unique indexes stand behind this check anyway.
+    """
     directory_id = writer.directory.id
-    holder = writer.store.user_id_by_user_name_key(directory_id, user_name.casefold())
-    if holder is not None and holder != user_id:
-        raise uniqueness(f"userName {user_name!r} is already taken in this directory")
-    if external_id is not None:
+    user_id = current.id if current is not None else None
+    renamed = current is None or user_name.casefold() != current.user_name.casefold()
+    if renamed:
+        holder = writer.store.user_id_by_user_name_key(directory_id, user_name.casefold())
+        if holder is not None and holder != user_id:
+            raise uniqueness(f"userName {user_name!r} is already taken in this directory")
+    if external_id is not None and (current is None or external_id != current.external_id):
         holder = writer.store.user_id_by_external_id(directory_id, external_id)
         if holder is not None and holder != user_id:
             raise uniqueness(f"externalId {external_id!r} is already taken in this directory")
@@ -81,7 +92,7 @@ def _store_user_change(writer: Writer, current: UserRecord, resource: dict[str, 
     if resource == current.attributes:
         return current
     user_name, external_id, active = _user_fields(resource)
-    _check_user_unique(writer, user_name, external_id, current.id)
+    _check_user_unique(writer, user_name, external_id, current)
     updated = replace(
         current,
         user_name=user_name,
@@ -92,7 +103,9 @@ def _store_user_change(writer: Writer, current: UserRecord, resource: dict[str, 
         updated_at=writer.now,
     )
     before = _user_object(writer, current)
-    writer.store.update_user(updated, normalize.emails_of(resource))
+    emails = normalize.emails_of(resource)
+    unchanged = emails == normalize.emails_of(current.attributes)
+    writer.store.update_user(updated, None if unchanged else emails)
     after = normalize.user_object(updated, writer.directory, [])
     after["groups"] = before["groups"]
     previous = changed_fields(before, after)

@@ -87,6 +87,19 @@ def list_response(
     }
 
 
+def total_from_page(offset: int, count: int, found: int) -> int | None:
+    """``totalResults`` when the page itself proves it, else None (count the matches).
+
+    A page shorter than asked for is the last one, so the total is everything before it
+    plus what it holds; so is an empty first page. Only a full page, or an empty page past
+    the start, leaves the total unknown. Most IdP calls are existence probes
+    (``userName eq …``, one or no match), which this spares a second query.
+    """
+    if count > 0 and (0 < found < count or (found == 0 and offset == 0)):
+        return offset + found
+    return None
+
+
 # --------------------------------------------------------------------------- parsing
 
 

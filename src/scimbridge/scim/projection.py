@@ -126,6 +126,7 @@ def is_requested(
 # --------------------------------------------------------------------------- selection trees
 
 
+@functools.cache
 def _root(resource_type: ResourceType) -> Attribute:
     """The resource as one complex attribute: ``schemas``, common, core and extensions.
 

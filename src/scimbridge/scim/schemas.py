@@ -80,9 +80,13 @@ class SchemaExtension:
     required: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class ResourceType:
-    """A resource type (RFC 7643 §6): its endpoint, core schema and extensions."""
+    """A resource type (RFC 7643 §6): its endpoint, core schema and extensions.
+
+    Compared and hashed by identity: there is one object per resource type, and it keys
+    per-type caches on every request, where a field-wise hash would walk the whole schema.
+    """
 
     id: str
     name: str

@@ -204,17 +204,20 @@ def list_resources(
         attributes, excluded = params.attributes, params.excluded_attributes
         resources: list[dict[str, Any]]
         if resource_type is USER_RESOURCE:
-            total = scim_queries.count_rows(connection, users_table, call.directory_id, where)
             users = scim_queries.list_users(
                 connection, call.directory_id, where, order, descending, offset, params.count
             )
+            table, found = users_table, len(users)
             resources = _user_resources(runtime, connection, call, users, attributes, excluded)
         else:
-            total = scim_queries.count_rows(connection, groups_table, call.directory_id, where)
             groups = scim_queries.list_groups(
                 connection, call.directory_id, where, order, descending, offset, params.count
             )
+            table, found = groups_table, len(groups)
             resources = _group_resources(runtime, connection, call, groups, attributes, excluded)
+        total = listing.total_from_page(offset, params.count, found)
+        if total is None:
+            total = scim_queries.count_rows(connection, table, call.directory_id, where)
     return ScimAnswer(200, listing.list_response(resources, total, params.start_index))
 
 

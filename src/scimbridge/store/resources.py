@@ -100,6 +100,41 @@ _USER_BY_EXTERNAL_ID = select(users.c.id).where(
 _GROUP_BY_EXTERNAL_ID = select(groups.c.id).where(
     groups.c.directory_id == _DIRECTORY, groups.c.external_id == bindparam("external_id")
 )
+# Writes: UPDATE … WHERE binds are named ``match_*`` (SET takes the column names).
+_MATCH_DIRECTORY: BindParameter[str] = bindparam("match_directory_id")
+_MATCH_ID: BindParameter[str] = bindparam("match_id")
+_INSERT_USER = users.insert()
+_UPDATE_USER = users.update().where(
+    users.c.directory_id == _MATCH_DIRECTORY, users.c.id == _MATCH_ID
+)
+_DELETE_USER = delete(users).where(
+    users.c.directory_id == _DIRECTORY, users.c.id == bindparam("id")
+)
+_INSERT_EMAILS = user_emails.insert()
+_DELETE_EMAILS = delete(user_emails).where(
+    user_emails.c.directory_id == _DIRECTORY, user_emails.c.user_id == bindparam("user_id")
+)
+_USERS_BY_IDS = select(users).where(
+    users.c.directory_id == _DIRECTORY, users.c.id.in_(bindparam("ids", expanding=True))
+)
+_INSERT_GROUP = groups.insert()
+_UPDATE_GROUP = groups.update().where(
+    groups.c.directory_id == _MATCH_DIRECTORY, groups.c.id == _MATCH_ID
+)
+_DELETE_GROUP = delete(groups).where(
+    groups.c.directory_id == _DIRECTORY, groups.c.id == bindparam("id")
+)
+_IN_GROUP = (memberships.c.directory_id == _DIRECTORY) & (
+    memberships.c.group_id == bindparam("group_id")
+)
+_MEMBER_IDS = select(memberships.c.user_id).where(_IN_GROUP).order_by(memberships.c.user_id)
+_EXISTING_MEMBER_IDS = select(memberships.c.user_id).where(
+    _IN_GROUP, memberships.c.user_id.in_(bindparam("user_ids", expanding=True))
+)
+_INSERT_MEMBERS = memberships.insert()
+_REMOVE_MEMBERS = delete(memberships).where(
+    _IN_GROUP, memberships.c.user_id.in_(bindparam("user_ids", expanding=True))
+)
 _GROUPS_OF_USERS = (
     select(memberships.c.user_id, groups.c.id, groups.c.display_name)
     .join(groups, groups.c.id == memberships.c.group_id)
@@ -149,7 +184,7 @@ class SqlDirectoryStore:
         if not emails:
             return
         self.connection.execute(
-            user_emails.insert(),
+            _INSERT_EMAILS,
             [
                 {
                     "directory_id": user.directory_id,
@@ -165,38 +200,36 @@ class SqlDirectoryStore:
 
     def insert_user(self, user: UserRecord, emails: Sequence[EmailRecord]) -> None:
         self.connection.execute(
-            users.insert().values(
-                id=user.id,
-                directory_id=user.directory_id,
-                created_at=user.created_at,
+            _INSERT_USER,
+            {
+                "id": user.id,
+                "directory_id": user.directory_id,
+                "created_at": user.created_at,
                 **_user_values(user),
-            )
+            },
         )
         self._write_emails(user, emails)
 
-    def update_user(self, user: UserRecord, emails: Sequence[EmailRecord]) -> None:
+    def update_user(self, user: UserRecord, emails: Sequence[EmailRecord] | None) -> None:
         self.connection.execute(
-            users.update()
-            .where(users.c.directory_id == user.directory_id, users.c.id == user.id)
-            .values(**_user_values(user))
+            _UPDATE_USER,
+            {"match_directory_id": user.directory_id, "match_id": user.id, **_user_values(user)},
         )
+        if emails is None:
+            return
         self.connection.execute(
-            delete(user_emails).where(
-                user_emails.c.directory_id == user.directory_id, user_emails.c.user_id == user.id
-            )
+            _DELETE_EMAILS, {"directory_id": user.directory_id, "user_id": user.id}
         )
         self._write_emails(user, emails)
 
     def delete_user(self, directory_id: str, user_id: str) -> None:
-        self.connection.execute(
-            delete(users).where(users.c.directory_id == directory_id, users.c.id == user_id)
-        )
+        self.connection.execute(_DELETE_USER, {"directory_id": directory_id, "id": user_id})
 
     def users_by_ids(self, directory_id: str, user_ids: Collection[str]) -> list[UserRecord]:
         found: list[UserRecord] = []
         for batch in chunks(list(user_ids)):
             rows = self.connection.execute(
-                select(users).where(users.c.directory_id == directory_id, users.c.id.in_(batch))
+                _USERS_BY_IDS, {"directory_id": directory_id, "ids": list(batch)}
             )
             found.extend(user_from_row(row) for row in rows)
         return found
@@ -238,36 +271,34 @@ class SqlDirectoryStore:
 
     def insert_group(self, group: GroupRecord) -> None:
         self.connection.execute(
-            groups.insert().values(
-                id=group.id,
-                directory_id=group.directory_id,
-                created_at=group.created_at,
+            _INSERT_GROUP,
+            {
+                "id": group.id,
+                "directory_id": group.directory_id,
+                "created_at": group.created_at,
                 **self._group_values(group),
-            )
+            },
         )
 
     def update_group(self, group: GroupRecord) -> None:
         self.connection.execute(
-            groups.update()
-            .where(groups.c.directory_id == group.directory_id, groups.c.id == group.id)
-            .values(**self._group_values(group))
+            _UPDATE_GROUP,
+            {
+                "match_directory_id": group.directory_id,
+                "match_id": group.id,
+                **self._group_values(group),
+            },
         )
 
     def delete_group(self, directory_id: str, group_id: str) -> None:
-        self.connection.execute(
-            delete(groups).where(groups.c.directory_id == directory_id, groups.c.id == group_id)
-        )
+        self.connection.execute(_DELETE_GROUP, {"directory_id": directory_id, "id": group_id})
 
     # ----------------------------------------------------------------- memberships
 
     def member_ids(self, directory_id: str, group_id: str) -> list[str]:
         return list(
             self.connection.execute(
-                select(memberships.c.user_id)
-                .where(
-                    memberships.c.directory_id == directory_id, memberships.c.group_id == group_id
-                )
-                .order_by(memberships.c.user_id)
+                _MEMBER_IDS, {"directory_id": directory_id, "group_id": group_id}
             ).scalars()
         )
 
@@ -278,11 +309,8 @@ class SqlDirectoryStore:
         for batch in chunks(list(user_ids)):
             present.update(
                 self.connection.execute(
-                    select(memberships.c.user_id).where(
-                        memberships.c.directory_id == directory_id,
-                        memberships.c.group_id == group_id,
-                        memberships.c.user_id.in_(batch),
-                    )
+                    _EXISTING_MEMBER_IDS,
+                    {"directory_id": directory_id, "group_id": group_id, "user_ids": list(batch)},
                 ).scalars()
             )
         return present
@@ -290,7 +318,7 @@ class SqlDirectoryStore:
     def add_members(self, directory_id: str, group_id: str, user_ids: Sequence[str]) -> None:
         if user_ids:
             self.connection.execute(
-                memberships.insert(),
+                _INSERT_MEMBERS,
                 [
                     {
                         "group_id": group_id,
@@ -305,9 +333,6 @@ class SqlDirectoryStore:
     def remove_members(self, directory_id: str, group_id: str, user_ids: Sequence[str]) -> None:
         for batch in chunks(list(user_ids)):
             self.connection.execute(
-                delete(memberships).where(
-                    memberships.c.directory_id == directory_id,
-                    memberships.c.group_id == group_id,
-                    memberships.c.user_id.in_(batch),
-                )
+                _REMOVE_MEMBERS,
+                {"directory_id": directory_id, "group_id": group_id, "user_ids": list(batch)},
             )

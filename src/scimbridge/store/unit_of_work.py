@@ -8,34 +8,88 @@ cannot be committed.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from types import TracebackType
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine
 
 from scimbridge.store.engine import WRITE_OPTION
 
-_sqlite_writers: WeakKeyDictionary[Engine, threading.Lock] = WeakKeyDictionary()
+LOCK_FILE_SUFFIX = "-writer.lock"
+
+
+class SqliteWriterGate:
+    """One SQLite writer at a time, queued on locks rather than on SQLite's busy handler.
+
+    SQLite allows one writer; a second ``BEGIN IMMEDIATE`` waits in SQLite's busy handler,
+    which sleeps in growing steps of up to 100 ms, so contended writes would wait far
+    longer than the write takes (p99 above 1 s under an IdP's push, measured). Threads of
+    one process queue on a ``threading.Lock``; processes (``serve --workers N``, a
+    ``scimbridge worker``, the CLI) on an exclusive ``flock`` of ``<database>-writer.lock``,
+    which the kernel hands to the next waiter the moment it is released. The busy timeout
+    stays as the last resort for anything that writes without the gate (migrations).
+    PostgreSQL needs no gate: writers to one directory queue on its row lock.
+    """
+
+    def __init__(self, lock_path: str | None) -> None:
+        self.lock_path = lock_path
+        self._thread_lock = threading.Lock()
+        self._fd: int | None = None
+        self._fd_pid = 0
+
+    def _file(self) -> int:
+        # A forked child shares the parent's open file, and with it the flock: reopen.
+        if self._fd is None or self._fd_pid != os.getpid():
+            self._fd = os.open(str(self.lock_path), os.O_RDWR | os.O_CREAT, 0o600)
+            self._fd_pid = os.getpid()
+        return self._fd
+
+    def __enter__(self) -> None:
+        self._thread_lock.acquire()
+        if self.lock_path is None:
+            return
+        try:
+            fcntl.flock(self._file(), fcntl.LOCK_EX)
+        except BaseException:
+            self._thread_lock.release()
+            raise
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            if self.lock_path is not None and self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
+
+
+_sqlite_writers: WeakKeyDictionary[Engine, SqliteWriterGate] = WeakKeyDictionary()
 _registry_lock = threading.Lock()
 
 
-def _writer_gate(engine: Engine) -> AbstractContextManager[object]:
-    """One SQLite writer per process at a time, queued on a lock rather than on SQLite.
+def _lock_path(engine: Engine) -> str | None:
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None  # an in-memory database lives in one process
+    return database + LOCK_FILE_SUFFIX
 
-    SQLite allows one writer; a second ``BEGIN IMMEDIATE`` waits in SQLite's busy handler,
-    which sleeps in growing steps of up to 100 ms, so contended writes from the server's
-    thread pool would wait far longer than the write takes. A process-local lock hands
-    the database over as soon as it is free; other processes still meet the busy timeout.
-    PostgreSQL needs no gate: writers to one directory queue on its row lock.
-    """
+
+def _writer_gate(engine: Engine) -> AbstractContextManager[object]:
     if engine.dialect.name != "sqlite":
         return nullcontext()
     with _registry_lock:
         gate = _sqlite_writers.get(engine)
         if gate is None:
-            gate = _sqlite_writers[engine] = threading.Lock()
+            gate = _sqlite_writers[engine] = SqliteWriterGate(_lock_path(engine))
     return gate
 
 
