@@ -32,6 +32,7 @@ from scimbridge.events.embedded import run_worker
 from scimbridge.observability.metrics import HttpMetrics, MetricsMiddleware
 from scimbridge.runtime import Runtime
 from scimbridge.secrets_box import SecretBox
+from scimbridge.store import calls
 from scimbridge.store.engine import create_db_engine
 
 
@@ -75,6 +76,7 @@ def create_app(
             clock=clock or SystemClock(),
             admin_token_hash=credentials.admin_token_hash,
             secret_box=SecretBox(credentials.secret_key),
+            inline_database=calls.may_run_inline(db, settings.sqlite_inline),
         )
         app.state.runtime = runtime
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.thread_count()

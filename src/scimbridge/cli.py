@@ -24,6 +24,7 @@ from scimbridge.events.embedded import run_worker
 from scimbridge.runtime import Runtime
 from scimbridge.secrets_box import SecretBox
 from scimbridge.services import directories as directory_service
+from scimbridge.store import calls
 from scimbridge.store.engine import create_db_engine
 
 
@@ -45,6 +46,7 @@ def _runtime(settings: Settings) -> Runtime:
         clock=SystemClock(),
         admin_token_hash=credentials.admin_token_hash,
         secret_box=SecretBox(credentials.secret_key),
+        inline_database=calls.may_run_inline(engine, settings.sqlite_inline),
     )
 
 

@@ -1,7 +1,8 @@
 """``/scim/v2/{directory_id}/…``: thin adapters from HTTP to ``services.scim``.
 
 Each handler reads the body (size-capped by ``bodies.BodyLimit``), hands plain data to a
-synchronous service function in a worker thread and renders the answer as
+synchronous service function (on the event loop or in a worker thread, as
+``store.calls`` decides from whether the work is bounded) and renders the answer as
 ``application/scim+json`` (RFC 7644 §3.1). Clients may send ``application/json`` too.
 
 These are plain Starlette routes, placed first in the application's route table, not
@@ -16,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -75,7 +75,7 @@ async def _discovery(request: Request, build: Callable[[str], Any]) -> Response:
     """Discovery documents need the directory's token too (RELIABILITY.md §6.1)."""
     runtime = runtime_of(request)
     call = _call(request)
-    await run_in_threadpool(scim.authorize, runtime, call)
+    await runtime.run_db(True, scim.authorize, runtime, call)
     return scim_response(build(runtime.scim_base_url(call.directory_id)))
 
 
@@ -107,91 +107,125 @@ async def schema(request: Request) -> Response:
 
 
 # --------------------------------------------------------------------------- bulk and root search
+# Both can touch any number of rows: always in the thread pool (store.calls).
 
 
 async def bulk(request: Request) -> Response:
+    runtime = runtime_of(request)
     body = await _body(request)
-    answer = await run_in_threadpool(scim_bulk.run_bulk, runtime_of(request), _call(request), body)
-    return _render(answer)
+    return _render(await runtime.run_db(False, scim_bulk.run_bulk, runtime, _call(request), body))
 
 
 async def search_root(request: Request) -> Response:
     """RFC 7644 §3.4.3: a search across every resource type, Users first."""
+    runtime = runtime_of(request)
     params = listing.parse_search_body(await _body(request))
-    answer = await run_in_threadpool(scim.search_all, runtime_of(request), _call(request), params)
-    return _render(answer)
+    return _render(await runtime.run_db(False, scim.search_all, runtime, _call(request), params))
 
 
 # --------------------------------------------------------------------------- resources
+# One User is bounded work; a Group carries its members, and a list may scan, unless it
+# is a lookup by a unique key (store.calls decides where bounded work runs).
 
 
 async def list_resources(request: Request) -> Response:
+    runtime = runtime_of(request)
     resource_type = _resource_type(request)
-    return _render(
-        await run_in_threadpool(
-            scim.list_resources, runtime_of(request), _call(request), resource_type
-        )
-    )
+    call = _call(request)
+    bounded = scim.is_bounded_listing(resource_type, call.query.get("filter"))
+    return _render(await runtime.run_db(bounded, scim.list_resources, runtime, call, resource_type))
 
 
 async def search(request: Request) -> Response:
+    runtime = runtime_of(request)
     resource_type = _resource_type(request)
     params = listing.parse_search_body(await _body(request))
+    bounded = scim.is_bounded_listing(resource_type, params.filter)
     return _render(
-        await run_in_threadpool(
-            scim.list_resources, runtime_of(request), _call(request), resource_type, params
+        await runtime.run_db(
+            bounded, scim.list_resources, runtime, _call(request), resource_type, params
         )
     )
 
 
+def _one_resource(resource_type: ResourceType) -> bool:
+    return resource_type is USER_RESOURCE
+
+
 async def create(request: Request) -> Response:
+    runtime = runtime_of(request)
     resource_type = _resource_type(request)
     body = await _body(request)
+    bounded = _one_resource(resource_type)
     return _render(
-        await run_in_threadpool(
-            scim.create, runtime_of(request), _call(request), resource_type, body
-        )
+        await runtime.run_db(bounded, scim.create, runtime, _call(request), resource_type, body)
     )
 
 
 async def get(request: Request) -> Response:
+    runtime = runtime_of(request)
     resource_type = _resource_type(request)
     resource_id = request.path_params["resource_id"]
     return _render(
-        await run_in_threadpool(
-            scim.get_resource, runtime_of(request), _call(request), resource_type, resource_id
+        await runtime.run_db(
+            _one_resource(resource_type),
+            scim.get_resource,
+            runtime,
+            _call(request),
+            resource_type,
+            resource_id,
         )
     )
 
 
 async def replace(request: Request) -> Response:
+    runtime = runtime_of(request)
     resource_type = _resource_type(request)
     resource_id = request.path_params["resource_id"]
     body = await _body(request)
     return _render(
-        await run_in_threadpool(
-            scim.replace, runtime_of(request), _call(request), resource_type, resource_id, body
+        await runtime.run_db(
+            _one_resource(resource_type),
+            scim.replace,
+            runtime,
+            _call(request),
+            resource_type,
+            resource_id,
+            body,
         )
     )
 
 
 async def patch(request: Request) -> Response:
+    runtime = runtime_of(request)
     resource_type = _resource_type(request)
     resource_id = request.path_params["resource_id"]
     body = await _body(request)
     return _render(
-        await run_in_threadpool(
-            scim.patch, runtime_of(request), _call(request), resource_type, resource_id, body
+        await runtime.run_db(
+            _one_resource(resource_type),
+            scim.patch,
+            runtime,
+            _call(request),
+            resource_type,
+            resource_id,
+            body,
         )
     )
 
 
 async def delete(request: Request) -> Response:
+    runtime = runtime_of(request)
     resource_type = _resource_type(request)
     resource_id = request.path_params["resource_id"]
     return _render(
-        await run_in_threadpool(
-            scim.delete, runtime_of(request), _call(request), resource_type, resource_id
+        await runtime.run_db(
+            _one_resource(resource_type),
+            scim.delete,
+            runtime,
+            _call(request),
+            resource_type,
+            resource_id,
         )
     )
 

@@ -40,7 +40,11 @@ def worker_config(settings: Settings) -> WorkerConfig:
 
 def build_worker(runtime: Runtime) -> DeliveryWorker:
     worker = DeliveryWorker(
-        runtime.engine, runtime.secret_box, runtime.clock, worker_config(runtime.settings)
+        runtime.engine,
+        runtime.secret_box,
+        runtime.clock,
+        worker_config(runtime.settings),
+        inline_database=runtime.inline_database,
     )
     runtime.signal.subscribe(worker.wake)
     return worker

@@ -29,8 +29,8 @@ from scimbridge.events.schedule import RetrySchedule, parse_retry_after
 from scimbridge.events.signing import signature_headers
 from scimbridge.events.transport import webhook_client
 from scimbridge.secrets_box import SecretBox
+from scimbridge.store import calls, unit_of_work
 from scimbridge.store import deliveries as store
-from scimbridge.store import unit_of_work
 
 log = logging.getLogger("scimbridge.webhooks")
 
@@ -83,8 +83,12 @@ class DeliveryWorker:
         clock: Clock,
         config: WorkerConfig,
         client: httpx.AsyncClient | None = None,
+        *,
+        inline_database: bool = False,
     ) -> None:
         self.engine = engine
+        # Every call below touches one cursor or one event: bounded (store.calls).
+        self.inline_database = inline_database
         self.secret_box = secret_box
         self.clock = clock
         self.config = config
@@ -140,7 +144,7 @@ class DeliveryWorker:
             return False
         token = secrets.token_hex(16)
         try:
-            claims = await asyncio.to_thread(self._claim, token, free)
+            claims = await calls.run(self.inline_database, self._claim, token, free)
         except Exception:
             log.exception("claiming due webhook deliveries failed; retrying")
             await asyncio.sleep(self.config.poll_interval)
@@ -170,17 +174,22 @@ class DeliveryWorker:
         sequence = claim.last_acked_sequence + 1
         try:
             while True:
-                head = await asyncio.to_thread(self._head, claim.directory_id, sequence)
+                head = await calls.run(
+                    self.inline_database, self._head, claim.directory_id, sequence
+                )
                 if head is None:
-                    await asyncio.to_thread(self._release, claim.directory_id, token)
+                    await calls.run(self.inline_database, self._release, claim.directory_id, token)
                     return
                 outcome = await self.post(client, head)
                 if outcome.ok:
-                    if not await asyncio.to_thread(self._acknowledge, claim, head, token, outcome):
+                    acknowledged = await calls.run(
+                        self.inline_database, self._acknowledge, claim, head, token, outcome
+                    )
+                    if not acknowledged:
                         return  # the lease was lost: another worker owns this directory now
                     sequence += 1
                     continue
-                await asyncio.to_thread(self._fail, claim, head, token, outcome)
+                await calls.run(self.inline_database, self._fail, claim, head, token, outcome)
                 return
         except Exception:
             log.exception("delivery for directory %s failed unexpectedly", claim.directory_id)

@@ -221,6 +221,20 @@ def list_resources(
     return ScimAnswer(200, listing.list_response(resources, total, params.start_index))
 
 
+def is_bounded_listing(resource_type: ResourceType, filter_text: str | None) -> bool:
+    """A list of Users by a unique key (an IdP's existence probe) reads one row or none.
+
+    Groups are never bounded: each carries its members. A filter that does not parse is
+    bounded too: the request ends at the parse error.
+    """
+    if resource_type is not USER_RESOURCE or not filter_text:
+        return False
+    try:
+        return filter_sql.is_unique_lookup(resource_type, parse_filter(filter_text))
+    except ScimError:
+        return True
+
+
 def search_all(runtime: Runtime, call: ScimCall, params: listing.ListParams) -> ScimAnswer:
     """``POST /.search`` at the root (RFC 7644 §3.4.3): Users, then Groups, one page.
 

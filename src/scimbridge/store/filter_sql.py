@@ -398,6 +398,33 @@ def _display(path: AttrPath) -> str:
     return f"{text}.{path.sub_attr}" if path.sub_attr else text
 
 
+# Attributes with a unique index per directory (tables.py): an ``eq`` on one of them
+# matches at most one resource, found by index.
+_UNIQUE_KEYS = {
+    USER_RESOURCE: ("id", "externalId", "userName"),
+    GROUP_RESOURCE: ("id", "externalId"),
+}
+
+
+def is_unique_lookup(resource_type: ResourceType, node: Filter | None) -> bool:
+    """Whether ``node`` selects at most one resource through a unique index.
+
+    ``userName eq "…"`` is how every IdP asks whether a user exists before creating it;
+    such a query is bounded, which :mod:`scimbridge.store.calls` relies on. An ``and``
+    is bounded when either side is; anything else may scan.
+    """
+    if isinstance(node, And):
+        return is_unique_lookup(resource_type, node.left) or is_unique_lookup(
+            resource_type, node.right
+        )
+    if not isinstance(node, Compare) or node.op != "eq" or node.value is None:
+        return False
+    resolved = resolve(resource_type, node.path)
+    if resolved is None or resolved.sub_attribute is not None or resolved.in_extension:
+        return False
+    return resolved.attribute.name in _UNIQUE_KEYS.get(resource_type, ())
+
+
 def compiler_for(resource_type: ResourceType, dialect: str, directory_id: str) -> FilterCompiler:
     table = groups if resource_type is GROUP_RESOURCE else users
     return FilterCompiler(resource_type, table, dialect, directory_id)

@@ -1,0 +1,95 @@
+"""Where database calls run (store.calls) and which SCIM requests count as bounded."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from scimbridge.scim.filter.parser import parse_filter
+from scimbridge.scim.schemas import GROUP_RESOURCE, USER_RESOURCE
+from scimbridge.services.scim import is_bounded_listing
+from scimbridge.store import calls
+from scimbridge.store.engine import create_db_engine
+from scimbridge.store.filter_sql import is_unique_lookup
+
+
+def _thread_of_call(inline: bool) -> tuple[threading.Thread, threading.Thread]:
+    async def main() -> tuple[threading.Thread, threading.Thread]:
+        here = threading.current_thread()
+        there = await calls.run(inline, threading.current_thread)
+        return here, there
+
+    return asyncio.run(main())
+
+
+def test_inline_calls_run_on_the_event_loop_thread() -> None:
+    here, there = _thread_of_call(inline=True)
+    assert there is here
+
+
+def test_other_calls_run_in_a_worker_thread() -> None:
+    here, there = _thread_of_call(inline=False)
+    assert there is not here
+
+
+def test_arguments_reach_the_call_either_way() -> None:
+    def combine(a: int, b: int, *, c: int) -> int:
+        return a * 100 + b * 10 + c
+
+    for inline in (True, False):
+        assert asyncio.run(calls.run(inline, combine, 1, 2, c=3)) == 123
+
+
+def test_only_sqlite_runs_inline(tmp_path) -> None:
+    sqlite = create_db_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    postgres = create_db_engine("postgresql://u:p@127.0.0.1:1/none")  # never connected
+    try:
+        assert calls.may_run_inline(sqlite, True)
+        assert not calls.may_run_inline(sqlite, False)
+        assert not calls.may_run_inline(postgres, True)
+    finally:
+        sqlite.dispose()
+        postgres.dispose()
+
+
+@pytest.mark.parametrize(
+    ("text", "bounded"),
+    [
+        ('userName eq "bjensen@example.com"', True),
+        ('USERNAME eq "bjensen@example.com"', True),
+        ('urn:ietf:params:scim:schemas:core:2.0:User:userName eq "b"', True),
+        ('externalId eq "00u1"', True),
+        ('id eq "user_01"', True),
+        ('userName eq "b" and title co "guide"', True),
+        ('title co "guide" and externalId eq "x"', True),
+        ('userName eq "a" or userName eq "b"', False),
+        ('userName co "b"', False),
+        ('userName ne "b"', False),
+        ("userName eq null", False),
+        ('emails.value eq "b@example.com"', False),
+        ('emails[value eq "b@example.com"]', False),
+        ('title eq "Tour Guide"', False),
+        ('not (userName eq "b")', False),
+        ("userName pr", False),
+    ],
+)
+def test_unique_lookups_of_users(text: str, bounded: bool) -> None:
+    assert is_unique_lookup(USER_RESOURCE, parse_filter(text)) is bounded
+
+
+def test_unique_lookups_of_groups() -> None:
+    assert is_unique_lookup(GROUP_RESOURCE, parse_filter('externalId eq "g1"'))
+    assert not is_unique_lookup(GROUP_RESOURCE, parse_filter('displayName eq "Admins"'))
+    assert not is_unique_lookup(GROUP_RESOURCE, None)
+
+
+def test_bounded_listings() -> None:
+    assert is_bounded_listing(USER_RESOURCE, 'userName eq "b@example.com"')
+    assert not is_bounded_listing(USER_RESOURCE, None)
+    assert not is_bounded_listing(USER_RESOURCE, 'title co "x"')
+    # A group lists its members, however it is found.
+    assert not is_bounded_listing(GROUP_RESOURCE, 'externalId eq "g1"')
+    # A filter that does not parse ends in a 400 at once.
+    assert is_bounded_listing(USER_RESOURCE, 'userName eq "unterminated')
