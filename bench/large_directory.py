@@ -8,7 +8,8 @@ Run by hand (never part of the test suite)::
 
 One real ``scimbridge serve`` on 127.0.0.1 and one directory (no webhook). Measured:
 
-1. load over SCIM at concurrency 16 (httpx.AsyncClient): ``--users`` POST /Users,
+1. load over SCIM at concurrency 16 (httpx.AsyncClient, or with ``--client raw`` a
+   minimal client that leaves the CPU to the server): ``--users`` POST /Users,
    ``--groups`` POST /Groups, then PATCH add members in batches of 50 (one batch per
    group, random users, so 50 members on average), then a big group filled to
    ``--big-group`` members (batches of 50). Every request's latency is kept: count,
@@ -47,7 +48,7 @@ from _common import (
     PATCH_SCHEMA,
     Deployment,
     Latencies,
-    async_client,
+    RawClient,
     create_directory,
     database_url_or_temp,
     deployment,
@@ -56,6 +57,7 @@ from _common import (
     markdown_table,
     ms,
     percentile,
+    scim_client,
     scim_headers,
     user_body,
 )
@@ -86,7 +88,7 @@ class Bench:
         self.group_ids: list[str] = []
         self.big_group: str | None = None
         self.big_members: list[str] = []
-        self.client: httpx.AsyncClient
+        self.client: httpx.AsyncClient | RawClient
         self.deadline = 0.0
         self.notes: list[str] = []
         self.notes_info: list[str] = []
@@ -101,7 +103,7 @@ class Bench:
         started = time.monotonic()
         try:
             response = await self.client.request(method, url, content=content)
-        except httpx.HTTPError as error:
+        except (httpx.HTTPError, OSError, asyncio.IncompleteReadError, TimeoutError) as error:
             phase.add(time.monotonic() - started, False, f"{method} {url}: {error!r}")
             return 0, None
         elapsed = time.monotonic() - started
@@ -441,8 +443,8 @@ async def run(dep: Deployment, args: argparse.Namespace) -> int:
     bench = Bench(dep, args)
     load: list[Latencies] = []
     queries: list[Latencies] = []
-    async with async_client(
-        CONCURRENCY, scim_headers(bench.directory["scim_token"]), 60.0
+    async with scim_client(
+        args.client, dep.base_url, CONCURRENCY, scim_headers(bench.directory["scim_token"]), 60.0
     ) as client:
         bench.client = client
         with RssSampler(dep) as load_rss:
@@ -468,6 +470,7 @@ async def run(dep: Deployment, args: argparse.Namespace) -> int:
         f"{len(bench.big_members)} members)\n"
     )
     print(machine_description() + "\n")
+    print(f"client: {args.client}; server processes: {args.workers}\n")
     print("## Load (concurrency 16; big group batches sequential)\n")
     print(
         markdown_table(
@@ -549,6 +552,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--phase-timeout", type=float, default=3600.0, help="deadline per phase, s (3600)"
     )
+    parser.add_argument(
+        "--client",
+        choices=("httpx", "raw"),
+        default="httpx",
+        help="httpx, or a minimal raw HTTP/1.1 client that leaves the CPU to the server",
+    )
+    parser.add_argument("--workers", type=int, default=1, help="server processes (1)")
     args = parser.parse_args(argv)
     if args.users < 200 or args.groups < 1 or args.lookups < 1:
         parser.error("--users must be >= 200, --groups and --lookups >= 1")
@@ -557,7 +567,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    with database_url_or_temp(args.database_url) as database_url, deployment(database_url) as dep:
+    with (
+        database_url_or_temp(args.database_url) as database_url,
+        deployment(database_url, server_processes=args.workers) as dep,
+    ):
         return asyncio.run(run(dep, args))
 
 

@@ -37,8 +37,9 @@ class Settings(BaseSettings):
     pool_size: int = Field(default=10, ge=1)
     # Threads that run database work per server process. Python threads share one core
     # (the GIL): a few keep it busy while the database works, more only add switching
-    # (anyio's default of 40 halved GET throughput on SQLite; bench/README.md). Unset:
-    # 4 on SQLite, 16 on PostgreSQL, whose answers travel over a socket.
+    # (anyio's default of 40 halved GET throughput on SQLite; on PostgreSQL 16 threads
+    # gave writes a p99 of 690 ms against 130-190 ms with 2-8; bench/README.md). Unset:
+    # 4 on SQLite, 8 on PostgreSQL, whose answers travel over a socket.
     threads: int | None = Field(default=None, ge=1, le=200)
 
     # On SQLite, run database work whose cost is bounded (one resource, an index lookup)
@@ -50,7 +51,7 @@ class Settings(BaseSettings):
     def thread_count(self) -> int:
         if self.threads is not None:
             return self.threads
-        return 4 if self.database_url.startswith("sqlite") else 16
+        return 4 if self.database_url.startswith("sqlite") else 8
 
     # Webhook delivery (see events/worker.py and the README's delivery section).
     embedded_worker: bool = True

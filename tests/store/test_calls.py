@@ -9,7 +9,7 @@ import pytest
 
 from scimbridge.scim.filter.parser import parse_filter
 from scimbridge.scim.schemas import GROUP_RESOURCE, USER_RESOURCE
-from scimbridge.services.scim import is_bounded_listing
+from scimbridge.services.scim import is_bounded_listing, is_bounded_patch
 from scimbridge.store import calls
 from scimbridge.store.engine import create_db_engine
 from scimbridge.store.filter_sql import is_unique_lookup
@@ -93,3 +93,41 @@ def test_bounded_listings() -> None:
     assert not is_bounded_listing(GROUP_RESOURCE, 'externalId eq "g1"')
     # A filter that does not parse ends in a 400 at once.
     assert is_bounded_listing(USER_RESOURCE, 'userName eq "unterminated')
+
+
+def _patch(*operations: dict[str, object]) -> dict[str, object]:
+    return {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": list(operations),
+    }
+
+
+def _members(count: int) -> list[dict[str, str]]:
+    return [{"value": f"user_{i}"} for i in range(count)]
+
+
+def test_a_user_patch_is_bounded() -> None:
+    body = _patch({"op": "replace", "value": {"active": False}})
+    assert is_bounded_patch(USER_RESOURCE, body, {})
+
+
+def test_a_group_patch_of_a_few_named_members_is_bounded() -> None:
+    add = _patch({"op": "add", "path": "members", "value": _members(50)})
+    remove = _patch({"op": "remove", "path": 'members[value eq "user_1"]'})
+    rename = _patch({"op": "replace", "path": "displayName", "value": "Engineering"})
+    for body in (add, remove, rename):
+        assert is_bounded_patch(GROUP_RESOURCE, body, {})
+
+
+def test_group_patches_that_read_the_whole_group_are_not() -> None:
+    many = _patch({"op": "add", "path": "members", "value": _members(101)})
+    replace = _patch({"op": "replace", "path": "members", "value": _members(2)})
+    clear = _patch({"op": "remove", "path": "members"})
+    for body in (many, replace, clear):
+        assert not is_bounded_patch(GROUP_RESOURCE, body, {})
+    small = _patch({"op": "add", "path": "members", "value": _members(1)})
+    assert not is_bounded_patch(GROUP_RESOURCE, small, {"attributes": "members"})
+
+
+def test_a_group_patch_that_does_not_parse_goes_to_the_thread_pool() -> None:
+    assert not is_bounded_patch(GROUP_RESOURCE, {"Operations": "nope"}, {})

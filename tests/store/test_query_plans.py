@@ -52,3 +52,28 @@ def test_lookup_uses_an_index(engine: Engine, resource_type, filter_text: str) -
     else:
         assert "Seq Scan" not in shown, shown
         assert "Index" in shown, shown
+
+
+def _explain(engine: Engine, sql: str) -> str:
+    with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            rows = connection.execute(text(f"EXPLAIN QUERY PLAN {sql}")).all()
+            return "\n".join(str(row[-1]) for row in rows)
+        connection.execute(text("SET enable_seqscan = off"))
+        return "\n".join(row[0] for row in connection.execute(text(f"EXPLAIN {sql}")))
+
+
+def test_the_write_path_uniqueness_check_uses_both_indexes(engine: Engine) -> None:
+    """userName and externalId are checked in one query: an OR the planner must split."""
+    from scimbridge.store.resources import _USERS_BY_UNIQUE_KEYS
+
+    query = _USERS_BY_UNIQUE_KEYS.params(
+        directory_id="directory_1", key="bjensen@example.com", external_id="00u1"
+    )
+    shown = _explain(engine, str(query.compile(engine, compile_kwargs={"literal_binds": True})))
+    if engine.dialect.name == "sqlite":
+        assert "SCAN users" not in shown, shown
+        assert "MULTI-INDEX OR" in shown, shown
+    else:
+        assert "Seq Scan" not in shown, shown
+        assert "BitmapOr" in shown or "Index" in shown, shown

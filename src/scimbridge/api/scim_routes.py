@@ -124,8 +124,9 @@ async def search_root(request: Request) -> Response:
 
 
 # --------------------------------------------------------------------------- resources
-# One User is bounded work; a Group carries its members, and a list may scan, unless it
-# is a lookup by a unique key (store.calls decides where bounded work runs).
+# One User is bounded work; a Group carries its members (a PATCH of a few named members
+# is bounded), and a list may scan unless it is a lookup by a unique key (store.calls
+# decides where bounded work runs).
 
 
 async def list_resources(request: Request) -> Response:
@@ -201,12 +202,13 @@ async def patch(request: Request) -> Response:
     resource_type = _resource_type(request)
     resource_id = request.path_params["resource_id"]
     body = await _body(request)
+    call = _call(request)
     return _render(
         await runtime.run_db(
-            _one_resource(resource_type),
+            scim.is_bounded_patch(resource_type, body, call.query),
             scim.patch,
             runtime,
-            _call(request),
+            call,
             resource_type,
             resource_id,
             body,

@@ -39,17 +39,17 @@ def _check_user_unique(
     Only a value that changes can collide, so an update that keeps both (a deactivation,
     say) looks nothing up; the database's unique indexes stand behind this check anyway.
     """
-    directory_id = writer.directory.id
     user_id = current.id if current is not None else None
-    renamed = current is None or user_name.casefold() != current.user_name.casefold()
-    if renamed:
-        holder = writer.store.user_id_by_user_name_key(directory_id, user_name.casefold())
-        if holder is not None and holder != user_id:
-            raise uniqueness(f"userName {user_name!r} is already taken in this directory")
-    if external_id is not None and (current is None or external_id != current.external_id):
-        holder = writer.store.user_id_by_external_id(directory_id, external_id)
-        if holder is not None and holder != user_id:
-            raise uniqueness(f"externalId {external_id!r} is already taken in this directory")
+    key = user_name.casefold()
+    new_key = key if current is None or key != current.user_name.casefold() else None
+    new_external_id = external_id if current is None or external_id != current.external_id else None
+    by_name, by_external_id = writer.store.unique_key_holders(
+        writer.directory.id, new_key, new_external_id
+    )
+    if by_name is not None and by_name != user_id:
+        raise uniqueness(f"userName {user_name!r} is already taken in this directory")
+    if by_external_id is not None and by_external_id != user_id:
+        raise uniqueness(f"externalId {external_id!r} is already taken in this directory")
 
 
 def _user_object(writer: Writer, user: UserRecord) -> dict[str, Any]:

@@ -21,9 +21,9 @@ from scimbridge.config import Settings
 from scimbridge.events.schedule import RetrySchedule
 from scimbridge.events.worker import DeliveryWorker, WorkerConfig
 from scimbridge.runtime import Runtime
+from scimbridge.store.events import NOTIFY_CHANNEL
 
 log = logging.getLogger("scimbridge.webhooks")
-NOTIFY_CHANNEL = "scimbridge_events"
 
 
 def worker_config(settings: Settings) -> WorkerConfig:

@@ -13,7 +13,7 @@ precise than the prose of §4 (e.g. ``emails.display`` is readWrite there; only 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
 
 AttrType: TypeAlias = Literal[
@@ -44,14 +44,15 @@ class Attribute:
     sub_attributes: tuple[Attribute, ...] = ()
     canonical_values: tuple[str, ...] = ()
     reference_types: tuple[str, ...] = ()
+    # Casefolded name → sub-attribute: every request looks names up, case-insensitively.
+    _by_name: dict[str, Attribute] = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", _index(self.sub_attributes))
 
     def sub(self, name: str) -> Attribute | None:
         """The sub-attribute called ``name`` (any case), or None."""
-        folded = name.casefold()
-        for attribute in self.sub_attributes:
-            if attribute.name.casefold() == folded:
-                return attribute
-        return None
+        return self._by_name.get(name.casefold())
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +63,22 @@ class Schema:
     name: str
     description: str
     attributes: tuple[Attribute, ...]
+    _by_name: dict[str, Attribute] = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", _index(self.attributes))
 
     def attribute(self, name: str) -> Attribute | None:
         """The top-level attribute called ``name`` (any case), or None."""
-        folded = name.casefold()
-        for attribute in self.attributes:
-            if attribute.name.casefold() == folded:
-                return attribute
-        return None
+        return self._by_name.get(name.casefold())
+
+
+def _index(attributes: tuple[Attribute, ...]) -> dict[str, Attribute]:
+    """Attribute names are case-insensitive (RFC 7643 §2.1); the first of a name wins."""
+    index: dict[str, Attribute] = {}
+    for attribute in attributes:
+        index.setdefault(attribute.name.casefold(), attribute)
+    return index
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +110,8 @@ class ResourceType:
 
     def schema_by_uri(self, uri: str) -> Schema | None:
         """The core or extension schema with this URN (any case, RFC 7643 §2.1), or None."""
+        if uri == self.schema.id:
+            return self.schema
         folded = uri.casefold()
         for schema in (self.schema, *(e.schema for e in self.extensions)):
             if schema.id.casefold() == folded:

@@ -17,12 +17,13 @@ from typing import Any
 from sqlalchemy import Connection
 
 from scimbridge.directory import commands
-from scimbridge.directory.models import GroupRecord, UserRecord
+from scimbridge.directory.models import GroupRecord, GroupRef, UserRecord
 from scimbridge.ids import hash_token
 from scimbridge.runtime import Runtime
 from scimbridge.scim import etags, listing, projection
 from scimbridge.scim.errors import ScimError, not_found
 from scimbridge.scim.filter.parser import parse_attr_path, parse_filter
+from scimbridge.scim.patch import apply_patch
 from scimbridge.scim.schemas import GROUP_RESOURCE, USER_RESOURCE, ResourceType
 from scimbridge.services.scim_render import render_group, render_user
 from scimbridge.store import directories as directory_store
@@ -93,10 +94,13 @@ def _user_resources(
     records: Sequence[UserRecord],
     attributes: Sequence[str],
     excluded: Sequence[str],
+    created: bool = False,
 ) -> list[dict[str, Any]]:
     base = runtime.scim_base_url(call.directory_id)
-    groups = None
-    if _wants(USER_RESOURCE, "groups", attributes, excluded):
+    groups: dict[str, list[GroupRef]] | None = None
+    if created:
+        groups = {}  # created in this transaction: no group can list it yet
+    elif _wants(USER_RESOURCE, "groups", attributes, excluded):
         store = SqlDirectoryStore(connection, runtime.clock.now())
         groups = store.groups_of_users(call.directory_id, [r.id for r in records])
     return [
@@ -144,7 +148,10 @@ def _render_one(
 ) -> ScimAnswer:
     attributes, excluded = _attribute_lists(call)
     if isinstance(record, UserRecord):
-        body = _user_resources(runtime, connection, call, [record], attributes, excluded)[0]
+        created = status == 201
+        body = _user_resources(runtime, connection, call, [record], attributes, excluded, created)[
+            0
+        ]
         location = f"{runtime.scim_base_url(call.directory_id)}/Users/{record.id}"
     else:
         body = _group_resources(runtime, connection, call, [record], attributes, excluded)[0]
@@ -233,6 +240,38 @@ def is_bounded_listing(resource_type: ResourceType, filter_text: str | None) -> 
         return filter_sql.is_unique_lookup(resource_type, parse_filter(filter_text))
     except ScimError:
         return True
+
+
+# A Group PATCH naming at most this many members is bounded work (each change is one
+# membership row and one event, ~0.2 ms): Okta and Entra send membership in such batches.
+BOUNDED_MEMBER_CHANGES = 100
+_STAND_IN_GROUP = {"schemas": [GROUP_RESOURCE.schema.id], "displayName": "-"}
+
+
+def is_bounded_patch(resource_type: ResourceType, body: Any, query: Mapping[str, str]) -> bool:
+    """Whether a PATCH touches a bounded number of rows (see ``store.calls``).
+
+    A User PATCH changes one row. A Group PATCH is bounded when it only adds or removes
+    named members, not too many, and answers 204: replacing or clearing ``members``
+    reads the whole membership, and ``attributes`` asks for the whole group back. The
+    operations are read with the PATCH engine itself (against a stand-in group: member
+    changes do not depend on the stored attributes), so this cannot drift from what the
+    PATCH will do.
+    """
+    if resource_type is USER_RESOURCE:
+        return True
+    if "attributes" in query:
+        return False
+    try:
+        member_ops = apply_patch(GROUP_RESOURCE, _STAND_IN_GROUP, body).member_ops
+    except ScimError:
+        return False
+    named = 0
+    for op in member_ops:
+        if op.kind not in ("add", "remove"):
+            return False
+        named += len(op.values)
+    return named <= BOUNDED_MEMBER_CHANGES
 
 
 def search_all(runtime: Runtime, call: ScimCall, params: listing.ListParams) -> ScimAnswer:

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Row, bindparam, select, text, tuple_
+from sqlalchemy import Connection, Row, bindparam, func, literal_column, select, text, tuple_
 
 from scimbridge import ids
 from scimbridge.clock import isoformat
@@ -53,22 +53,34 @@ def event_body(
     return orjson.dumps(document).decode("utf-8")
 
 
+# The channel every commit with events notifies on PostgreSQL (events/embedded.py listens).
+NOTIFY_CHANNEL = "scimbridge_events"
+
 # Prebuilt: building the statement per write costs as much as running it (profiled).
 _ALLOCATE_SEQUENCES = (
     directories.update()
     .where(directories.c.id == bindparam("match_id"))
     .values(last_sequence=directories.c.last_sequence + bindparam("count"))
-    .returning(directories.c.last_sequence)
+)
+_ALLOCATE_SEQUENCES_SQLITE = _ALLOCATE_SEQUENCES.returning(directories.c.last_sequence)
+# On PostgreSQL the same round trip also reads the transaction id the global feed orders
+# by and queues the NOTIFY that wakes workers in other processes (delivered only when
+# this transaction commits, per the PostgreSQL NOTIFY docs): one trip instead of three.
+_ALLOCATE_SEQUENCES_POSTGRESQL = _ALLOCATE_SEQUENCES.returning(
+    directories.c.last_sequence,
+    literal_column("pg_current_xact_id()::text::bigint"),
+    func.pg_notify(NOTIFY_CHANNEL, directories.c.id),
 )
 _INSERT_EVENTS = events.insert()
-_NOTIFY = text("SELECT pg_notify('scimbridge_events', :directory)")
-_CURRENT_TXID = text("SELECT pg_current_xact_id()::text::bigint")
 
 
-def _current_txid(connection: Connection) -> int:
-    if connection.dialect.name != "postgresql":
-        return 0
-    return int(connection.execute(_CURRENT_TXID).scalar_one())
+def _allocate(connection: Connection, directory_id: str, count: int) -> tuple[int, int]:
+    """Reserve ``count`` sequence numbers; (the last of them, this transaction's id)."""
+    parameters = {"match_id": directory_id, "count": count}
+    if connection.dialect.name == "postgresql":
+        last, txid, _ = connection.execute(_ALLOCATE_SEQUENCES_POSTGRESQL, parameters).one()
+        return int(last), int(txid)
+    return int(connection.execute(_ALLOCATE_SEQUENCES_SQLITE, parameters).scalar_one()), 0
 
 
 def append_events(
@@ -79,20 +91,14 @@ def append_events(
 ) -> list[StoredEvent]:
     if not pending:
         return []
-    last = connection.execute(
-        _ALLOCATE_SEQUENCES, {"match_id": directory.id, "count": len(pending)}
-    ).scalar_one()
-    first = int(last) - len(pending) + 1
-    txid = _current_txid(connection)
+    last, txid = _allocate(connection, directory.id, len(pending))
+    first = last - len(pending) + 1
     stored = []
     for offset, event in enumerate(pending):
         event_id = ids.event_id()
         sequence = first + offset
         body = event_body(event_id, event, directory, sequence, now)
         stored.append(StoredEvent(0, event_id, directory.id, sequence, event.type, txid, body))
-    if connection.dialect.name == "postgresql":
-        # Delivered to LISTENers only when this transaction commits (PostgreSQL NOTIFY docs).
-        connection.execute(_NOTIFY, {"directory": directory.id})
     connection.execute(
         _INSERT_EVENTS,
         [

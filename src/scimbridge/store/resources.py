@@ -91,11 +91,10 @@ _GET_GROUP = select(groups).where(
     groups.c.directory_id == _DIRECTORY, groups.c.id == bindparam("id")
 )
 _LOCK_DIRECTORY = select(directories).where(directories.c.id == _DIRECTORY).with_for_update()
-_USER_BY_NAME_KEY = select(users.c.id).where(
-    users.c.directory_id == _DIRECTORY, users.c.user_name_key == bindparam("key")
-)
-_USER_BY_EXTERNAL_ID = select(users.c.id).where(
-    users.c.directory_id == _DIRECTORY, users.c.external_id == bindparam("external_id")
+# Both unique keys of a user in one round trip (the two indexes, OR-ed by the planner).
+_USERS_BY_UNIQUE_KEYS = select(users.c.id, users.c.user_name_key, users.c.external_id).where(
+    users.c.directory_id == _DIRECTORY,
+    (users.c.user_name_key == bindparam("key")) | (users.c.external_id == bindparam("external_id")),
 )
 _GROUP_BY_EXTERNAL_ID = select(groups.c.id).where(
     groups.c.directory_id == _DIRECTORY, groups.c.external_id == bindparam("external_id")
@@ -170,15 +169,22 @@ class SqlDirectoryStore:
         ).first()
         return user_from_row(row) if row else None
 
-    def user_id_by_user_name_key(self, directory_id: str, key: str) -> str | None:
-        return self.connection.execute(
-            _USER_BY_NAME_KEY, {"directory_id": directory_id, "key": key}
-        ).scalar()
-
-    def user_id_by_external_id(self, directory_id: str, external_id: str) -> str | None:
-        return self.connection.execute(
-            _USER_BY_EXTERNAL_ID, {"directory_id": directory_id, "external_id": external_id}
-        ).scalar()
+    def unique_key_holders(
+        self, directory_id: str, user_name_key: str | None, external_id: str | None
+    ) -> tuple[str | None, str | None]:
+        if user_name_key is None and external_id is None:
+            return None, None
+        by_name = by_external_id = None
+        rows = self.connection.execute(
+            _USERS_BY_UNIQUE_KEYS,
+            {"directory_id": directory_id, "key": user_name_key, "external_id": external_id},
+        )
+        for user_id, key, external in rows:
+            if user_name_key is not None and key == user_name_key:
+                by_name = user_id
+            if external_id is not None and external == external_id:
+                by_external_id = user_id
+        return by_name, by_external_id
 
     def _write_emails(self, user: UserRecord, emails: Sequence[EmailRecord]) -> None:
         if not emails:

@@ -103,5 +103,16 @@ def write(engine: Engine) -> Iterator[Connection]:
 
 @contextmanager
 def read(engine: Engine) -> Iterator[Connection]:
+    """A read-only unit: one snapshot on SQLite; plain statements on PostgreSQL.
+
+    PostgreSQL's READ COMMITTED gives every statement its own snapshot even inside a
+    transaction, so ``BEGIN`` and ``COMMIT`` around reads would buy nothing but two more
+    round trips per request (of five for a SCIM GET). SQLite keeps one snapshot for the
+    whole read transaction, so a page and its count agree.
+    """
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            yield connection.execution_options(isolation_level="AUTOCOMMIT")
+        return
     with engine.connect() as connection, connection.begin():
         yield connection
