@@ -9,7 +9,7 @@ import pytest
 
 from scimbridge.scim.filter.parser import parse_filter
 from scimbridge.scim.schemas import GROUP_RESOURCE, USER_RESOURCE
-from scimbridge.services.scim import is_bounded_listing, is_bounded_patch
+from scimbridge.services.scim import is_bounded_create, is_bounded_listing, is_bounded_patch
 from scimbridge.store import calls
 from scimbridge.store.engine import create_db_engine
 from scimbridge.store.filter_sql import is_unique_lookup
@@ -131,3 +131,10 @@ def test_group_patches_that_read_the_whole_group_are_not() -> None:
 
 def test_a_group_patch_that_does_not_parse_goes_to_the_thread_pool() -> None:
     assert not is_bounded_patch(GROUP_RESOURCE, {"Operations": "nope"}, {})
+
+
+def test_creating_a_user_or_a_small_group_is_bounded() -> None:
+    assert is_bounded_create(USER_RESOURCE, {"userName": "a"})
+    assert is_bounded_create(GROUP_RESOURCE, {"displayName": "G"})
+    assert is_bounded_create(GROUP_RESOURCE, {"displayName": "G", "members": _members(100)})
+    assert not is_bounded_create(GROUP_RESOURCE, {"displayName": "G", "Members": _members(101)})

@@ -157,7 +157,7 @@ async def create(request: Request) -> Response:
     runtime = runtime_of(request)
     resource_type = _resource_type(request)
     body = await _body(request)
-    bounded = _one_resource(resource_type)
+    bounded = scim.is_bounded_create(resource_type, body)
     return _render(
         await runtime.run_db(bounded, scim.create, runtime, _call(request), resource_type, body)
     )

@@ -274,6 +274,14 @@ def is_bounded_patch(resource_type: ResourceType, body: Any, query: Mapping[str,
     return named <= BOUNDED_MEMBER_CHANGES
 
 
+def is_bounded_create(resource_type: ResourceType, body: Any) -> bool:
+    """A User, or a Group with at most :data:`BOUNDED_MEMBER_CHANGES` members."""
+    if resource_type is USER_RESOURCE or not isinstance(body, Mapping):
+        return True
+    members = next((v for k, v in body.items() if str(k).casefold() == "members"), None)
+    return not isinstance(members, list) or len(members) <= BOUNDED_MEMBER_CHANGES
+
+
 def search_all(runtime: Runtime, call: ScimCall, params: listing.ListParams) -> ScimAnswer:
     """``POST /.search`` at the root (RFC 7644 §3.4.3): Users, then Groups, one page.
 
