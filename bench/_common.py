@@ -397,6 +397,7 @@ class RawClient:
         host, _, port = base_url.removeprefix("http://").partition(":")
         self.host, self.port = host, int(port or 80)
         self.timeout = timeout
+        self.headers = dict(headers)
         self.head_tail = "".join(
             f"{k}: {v}\r\n" for k, v in {"Host": f"{host}:{self.port}", **headers}.items()
         )

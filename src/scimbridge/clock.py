@@ -21,6 +21,4 @@ def utc_now() -> datetime:
 
 def isoformat(moment: datetime) -> str:
     """RFC 3339 UTC with millisecond precision and a ``Z`` suffix, as the contract shows."""
-    return (
-        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    )
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -5,7 +5,14 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.factories import ENTERPRISE, USER_SCHEMA, patch_body, user_resource
+from tests.factories import (
+    ENTERPRISE,
+    USER_SCHEMA,
+    group_resource,
+    members,
+    patch_body,
+    user_resource,
+)
 from tests.support.assertions import assert_scim_error
 
 
@@ -201,3 +208,28 @@ class TestDiscovery:
         schemas = scim.get("/Schemas").json()
         ids = {s["id"] for s in schemas["Resources"]}
         assert {USER_SCHEMA, ENTERPRISE, "urn:ietf:params:scim:schemas:core:2.0:Group"} <= ids
+
+
+def test_write_answers_list_the_users_groups(scim: httpx.Client, admin: httpx.Client) -> None:
+    """The groups a write's answer and event show are read once per request, and current."""
+    created = scim.post("/Users", json=user_resource())
+    assert created.status_code == 201
+    assert created.json()["groups"] == []
+    user_id = created.json()["id"]
+    group = scim.post(
+        "/Groups", json=group_resource(displayName="Pilots", members=members(user_id))
+    )
+    assert group.status_code == 201
+    rename = patch_body({"op": "replace", "path": "displayName", "value": "Captains"})
+    assert scim.patch(f"/Groups/{group.json()['id']}", json=rename).status_code == 204
+    patched = scim.patch(
+        f"/Users/{user_id}", json=patch_body({"op": "replace", "path": "title", "value": "Lead"})
+    )
+    assert patched.status_code == 200
+    assert [(g["value"], g["display"]) for g in patched.json()["groups"]] == [
+        (group.json()["id"], "Captains")
+    ]
+    directory_id = patched.json()["meta"]["location"].split("/scim/v2/")[1].split("/")[0]
+    feed = admin.get("/api/v1/events", params={"directory_id": directory_id}).json()["data"]
+    updated = [e for e in feed if e["type"] == "user.updated"][-1]
+    assert updated["data"]["groups"] == [{"id": group.json()["id"], "name": "Captains"}]

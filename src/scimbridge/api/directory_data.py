@@ -1,11 +1,15 @@
-"""``/api/v1/directories/{id}/users|groups``: the normalized data, for the application."""
+"""``/api/v1/directories/{id}/users|groups``: the normalized data, for the application.
+
+A page is at most 100 rows walked by primary key, so an unfiltered page or one resource
+is bounded work (``store.calls``: on the event loop on SQLite); a filter (``group``,
+``email``, ``active``) may have to walk further to fill a page, so it goes to a thread.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from scimbridge.api.deps import require_admin
@@ -28,17 +32,20 @@ async def list_users(
     email: str | None = None,
     active: bool | None = None,
 ) -> Response:
-    data, cursor = await run_in_threadpool(
+    data, cursor = await runtime.run_db(
+        group is None and email is None and active is None,
         lambda: service.list_users(
             runtime, directory_id, limit=limit, after=after, group=group, email=email, active=active
-        )
+        ),
     )
     return json_response({"data": data, "list_metadata": {"after": cursor}})
 
 
 @router.get("/users/{user_id}")
 async def get_user(directory_id: str, user_id: str, runtime: Admin) -> Response:
-    return json_response(await run_in_threadpool(service.get_user, runtime, directory_id, user_id))
+    return json_response(
+        await runtime.run_db(True, service.get_user, runtime, directory_id, user_id)
+    )
 
 
 @router.get("/groups")
@@ -49,8 +56,9 @@ async def list_groups(
     after: str | None = None,
     user: str | None = None,
 ) -> Response:
-    data, cursor = await run_in_threadpool(
-        lambda: service.list_groups(runtime, directory_id, limit=limit, after=after, user=user)
+    data, cursor = await runtime.run_db(
+        user is None,
+        lambda: service.list_groups(runtime, directory_id, limit=limit, after=after, user=user),
     )
     return json_response({"data": data, "list_metadata": {"after": cursor}})
 
@@ -58,5 +66,5 @@ async def list_groups(
 @router.get("/groups/{group_id}")
 async def get_group(directory_id: str, group_id: str, runtime: Admin) -> Response:
     return json_response(
-        await run_in_threadpool(service.get_group, runtime, directory_id, group_id)
+        await runtime.run_db(True, service.get_group, runtime, directory_id, group_id)
     )

@@ -94,12 +94,13 @@ def _user_resources(
     records: Sequence[UserRecord],
     attributes: Sequence[str],
     excluded: Sequence[str],
-    created: bool = False,
+    known_groups: Mapping[str, list[GroupRef]] | None = None,
 ) -> list[dict[str, Any]]:
+    """``known_groups``: memberships the caller read in this transaction already."""
     base = runtime.scim_base_url(call.directory_id)
-    groups: dict[str, list[GroupRef]] | None = None
-    if created:
-        groups = {}  # created in this transaction: no group can list it yet
+    groups: Mapping[str, list[GroupRef]] | None = None
+    if known_groups is not None and all(r.id in known_groups for r in records):
+        groups = known_groups
     elif _wants(USER_RESOURCE, "groups", attributes, excluded):
         store = SqlDirectoryStore(connection, runtime.clock.now())
         groups = store.groups_of_users(call.directory_id, [r.id for r in records])
@@ -145,13 +146,13 @@ def _render_one(
     call: ScimCall,
     record: UserRecord | GroupRecord,
     status: int,
+    known_groups: Mapping[str, list[GroupRef]] | None = None,
 ) -> ScimAnswer:
     attributes, excluded = _attribute_lists(call)
     if isinstance(record, UserRecord):
-        created = status == 201
-        body = _user_resources(runtime, connection, call, [record], attributes, excluded, created)[
-            0
-        ]
+        body = _user_resources(
+            runtime, connection, call, [record], attributes, excluded, known_groups
+        )[0]
         location = f"{runtime.scim_base_url(call.directory_id)}/Users/{record.id}"
     else:
         body = _group_resources(runtime, connection, call, [record], attributes, excluded)[0]
@@ -348,7 +349,7 @@ def _write(runtime: Runtime, call: ScimCall, action: Any) -> ScimAnswer:
         elif status == 204:
             answer = ScimAnswer(204, None, {"ETag": etags.weak_etag(record.version)})
         else:
-            answer = _render_one(runtime, connection, call, record, status)
+            answer = _render_one(runtime, connection, call, record, status, writer.groups_read)
     if emitted:
         runtime.signal.notify(call.directory_id)
     return answer
