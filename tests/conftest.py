@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import Engine
 
 from scimbridge.config import Settings
@@ -26,6 +27,11 @@ from tests.support.postgres import create_database, postgres_server
 
 if TYPE_CHECKING:
     from tests.support.server import RunningServer
+
+# Data generation of the recursive filter strategies is slow on a loaded 2-core CI
+# machine; Hypothesis's too_slow health check then fails a test whose property holds.
+settings.register_profile("scimbridge", suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("scimbridge")
 
 ADMIN_TOKEN = "sbadm_test-admin-token"
 BACKENDS = ["sqlite", "postgresql"]
