@@ -389,8 +389,8 @@ class RawClient:
     On a 2-core machine httpx costs the client ~1-2 ms of CPU per request, so with it
     the client, not the server, sets the rate and the latency at concurrency 16. This one
     costs ~0.2 ms (the same idea as ``scim_load.py --client raw``). It speaks only what
-    scimbridge answers: ``Content-Length`` bodies on one host; one retry on a fresh
-    connection when a reused one turns out closed.
+    scimbridge answers: ``Content-Length`` bodies on one host; a request that meets a
+    kept-alive connection the server has closed meanwhile is sent again on another one.
     """
 
     def __init__(self, base_url: str, headers: dict[str, str], timeout: float) -> None:
@@ -420,7 +420,7 @@ class RawClient:
         if content is not None or method in ("POST", "PUT", "PATCH"):
             head += f"Content-Length: {len(content or b'')}\r\n"
         data = (head + "\r\n").encode("latin-1") + (content or b"")
-        for attempt in range(2):
+        while True:
             reused = bool(self.idle)
             reader, writer = (
                 self.idle.pop() if reused else await asyncio.open_connection(self.host, self.port)
@@ -431,12 +431,11 @@ class RawClient:
                 response = await self._read(reader)
             except (ConnectionError, asyncio.IncompleteReadError):
                 writer.close()
-                if reused and attempt == 0:
-                    continue
+                if reused:
+                    continue  # the server closed it while it sat idle (keep-alive timeout)
                 raise
             self.idle.append((reader, writer))
             return response
-        raise ConnectionError("unreachable")
 
     @staticmethod
     async def _read(reader: asyncio.StreamReader) -> RawResponse:

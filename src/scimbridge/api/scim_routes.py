@@ -14,7 +14,7 @@ whole company pays on every call.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from starlette.requests import Request
@@ -149,7 +149,10 @@ async def search(request: Request) -> Response:
     )
 
 
-def _one_resource(resource_type: ResourceType) -> bool:
+BoundedRule = Callable[[ResourceType, Any, Mapping[str, str]], bool]
+
+
+def _one_resource(resource_type: ResourceType, _body: Any, _query: Mapping[str, str]) -> bool:
     return resource_type is USER_RESOURCE
 
 
@@ -163,73 +166,39 @@ async def create(request: Request) -> Response:
     )
 
 
-async def get(request: Request) -> Response:
+async def _on_resource(
+    request: Request,
+    service: Callable[..., scim.ScimAnswer],
+    *,
+    with_body: bool,
+    bounded: BoundedRule = _one_resource,
+) -> Response:
+    """GET, PUT, PATCH or DELETE of ``/{endpoint}/{resource_id}``."""
     runtime = runtime_of(request)
     resource_type = _resource_type(request)
     resource_id = request.path_params["resource_id"]
+    call = _call(request)
+    body = await _body(request) if with_body else None
+    arguments = (runtime, call, resource_type, resource_id, *((body,) if with_body else ()))
     return _render(
-        await runtime.run_db(
-            _one_resource(resource_type),
-            scim.get_resource,
-            runtime,
-            _call(request),
-            resource_type,
-            resource_id,
-        )
+        await runtime.run_db(bounded(resource_type, body, call.query), service, *arguments)
     )
+
+
+async def get(request: Request) -> Response:
+    return await _on_resource(request, scim.get_resource, with_body=False)
 
 
 async def replace(request: Request) -> Response:
-    runtime = runtime_of(request)
-    resource_type = _resource_type(request)
-    resource_id = request.path_params["resource_id"]
-    body = await _body(request)
-    return _render(
-        await runtime.run_db(
-            _one_resource(resource_type),
-            scim.replace,
-            runtime,
-            _call(request),
-            resource_type,
-            resource_id,
-            body,
-        )
-    )
+    return await _on_resource(request, scim.replace, with_body=True)
 
 
 async def patch(request: Request) -> Response:
-    runtime = runtime_of(request)
-    resource_type = _resource_type(request)
-    resource_id = request.path_params["resource_id"]
-    body = await _body(request)
-    call = _call(request)
-    return _render(
-        await runtime.run_db(
-            scim.is_bounded_patch(resource_type, body, call.query),
-            scim.patch,
-            runtime,
-            call,
-            resource_type,
-            resource_id,
-            body,
-        )
-    )
+    return await _on_resource(request, scim.patch, with_body=True, bounded=scim.is_bounded_patch)
 
 
 async def delete(request: Request) -> Response:
-    runtime = runtime_of(request)
-    resource_type = _resource_type(request)
-    resource_id = request.path_params["resource_id"]
-    return _render(
-        await runtime.run_db(
-            _one_resource(resource_type),
-            scim.delete,
-            runtime,
-            _call(request),
-            resource_type,
-            resource_id,
-        )
-    )
+    return await _on_resource(request, scim.delete, with_body=False)
 
 
 # --------------------------------------------------------------------------- route table
