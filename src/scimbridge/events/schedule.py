@@ -56,8 +56,14 @@ class RetrySchedule:
             delay = min(max(retry_after, base), 2 * base) if base else retry_after
         else:
             spread = base * self.jitter
-            delay = base + (rng or random).uniform(-spread, spread)
+            delay = base + (rng or _JITTER).uniform(-spread, spread)
         return max(0.0, delay) * self.scale
+
+
+# Not the global generator: jitter needs no shared state, and drawing from that one in
+# the delivery worker would disturb anything else that relies on it (Hypothesis
+# fails a test whose global random state moves under it).
+_JITTER = random.SystemRandom()
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
