@@ -41,7 +41,7 @@ def _membership_events(
     if not user_ids:
         return
     directory_id = writer.directory.id
-    users = writer.users(user_ids)
+    users = {u.id: u for u in writer.store.users_by_ids(directory_id, user_ids)}
     groups = writer.store.groups_of_users(directory_id, user_ids)
     group_data = normalize.group_object(group, writer.directory)
     for user_id in user_ids:
@@ -59,7 +59,7 @@ def _require_users(writer: Writer, user_ids: Sequence[str]) -> None:
     """Members must be users of this directory (no cross-tenant membership, RELIABILITY §6.1)."""
     if not user_ids:
         return
-    found = writer.users(user_ids)
+    found = {u.id for u in writer.store.users_by_ids(writer.directory.id, user_ids)}
     missing = [user_id for user_id in user_ids if user_id not in found]
     if missing:
         raise invalid_value(f"member {missing[0]!r} is not a User of this directory")
@@ -70,7 +70,6 @@ def _add_members(writer: Writer, group: GroupRecord, user_ids: Sequence[str]) ->
     present = writer.store.existing_member_ids(writer.directory.id, group.id, user_ids)
     added = [user_id for user_id in user_ids if user_id not in present]
     writer.store.add_members(writer.directory.id, group.id, added)
-    writer.groups_read.clear()
     return added
 
 
@@ -78,7 +77,6 @@ def _remove_members(writer: Writer, group: GroupRecord, user_ids: Sequence[str])
     present = writer.store.existing_member_ids(writer.directory.id, group.id, user_ids)
     removed = [user_id for user_id in user_ids if user_id in present]
     writer.store.remove_members(writer.directory.id, group.id, removed)
-    writer.groups_read.clear()
     return removed
 
 
@@ -93,7 +91,6 @@ def _set_members(
     added = [user_id for user_id in user_ids if user_id not in existing]
     writer.store.remove_members(writer.directory.id, group.id, removed)
     writer.store.add_members(writer.directory.id, group.id, added)
-    writer.groups_read.clear()
     return added, removed
 
 
@@ -182,7 +179,6 @@ def _store_group_change(
         updated_at=writer.now,
     )
     writer.store.update_group(updated)
-    writer.groups_read.clear()  # a rename changes how members list it
     if attributes_changed:
         before = normalize.group_object(current, writer.directory)
         after = normalize.group_object(updated, writer.directory)
@@ -232,5 +228,4 @@ def delete_group(writer: Writer, group_id: str, if_match: str | None = None) -> 
     current = get_group_for_update(writer, group_id, if_match)
     data = normalize.group_object(current, writer.directory)
     writer.store.delete_group(writer.directory.id, group_id)
-    writer.groups_read.clear()
     writer.events.append(PendingEvent("group.deleted", data))

@@ -53,7 +53,8 @@ def _check_user_unique(
 
 
 def _user_object(writer: Writer, user: UserRecord) -> dict[str, Any]:
-    return normalize.user_object(user, writer.directory, writer.groups_of(user.id))
+    groups = writer.store.groups_of_users(writer.directory.id, [user.id]).get(user.id, [])
+    return normalize.user_object(user, writer.directory, groups)
 
 
 def create_user(writer: Writer, data: Mapping[str, Any]) -> UserRecord:
@@ -72,7 +73,6 @@ def create_user(writer: Writer, data: Mapping[str, Any]) -> UserRecord:
         updated_at=writer.now,
     )
     writer.store.insert_user(user, normalize.emails_of(resource))
-    writer.groups_read[user.id] = []  # new in this transaction: in no group yet
     writer.events.append(
         PendingEvent("user.created", normalize.user_object(user, writer.directory, []))
     )
@@ -106,7 +106,6 @@ def _store_user_change(writer: Writer, current: UserRecord, resource: dict[str, 
     emails = normalize.emails_of(resource)
     unchanged = emails == normalize.emails_of(current.attributes)
     writer.store.update_user(updated, None if unchanged else emails)
-    writer.users_read.pop(updated.id, None)
     after = normalize.user_object(updated, writer.directory, [])
     after["groups"] = before["groups"]
     previous = changed_fields(before, after)
@@ -142,5 +141,4 @@ def delete_user(writer: Writer, user_id: str, if_match: str | None = None) -> No
     current = get_user_for_update(writer, user_id, if_match)
     data = _user_object(writer, current)
     writer.store.delete_user(writer.directory.id, user_id)
-    writer.users_read.pop(user_id, None)
     writer.events.append(PendingEvent("user.deleted", data))

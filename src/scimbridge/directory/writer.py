@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from scimbridge.directory.models import DirectoryRecord, GroupRef, PendingEvent, UserRecord
+from scimbridge.directory.models import DirectoryRecord, PendingEvent
 from scimbridge.directory.repository import DirectoryStore
 from scimbridge.scim import attributes as scim_attributes
 from scimbridge.scim import quirks
@@ -29,28 +29,6 @@ class Writer:
     directory: DirectoryRecord
     now: datetime
     events: list[PendingEvent] = field(default_factory=list)
-    # Read in this transaction, by user id: a membership change checks its members and
-    # then puts each one in an event; a user change lists the user's groups in its event
-    # and in its answer. Commands that change users or memberships drop what they change.
-    users_read: dict[str, UserRecord] = field(default_factory=dict)
-    groups_read: dict[str, list[GroupRef]] = field(default_factory=dict)
-
-    def groups_of(self, user_id: str) -> list[GroupRef]:
-        """The groups of one user, read once per transaction (an event and the answer
-        both list them; a user command does not change memberships)."""
-        groups = self.groups_read.get(user_id)
-        if groups is None:
-            found = self.store.groups_of_users(self.directory.id, [user_id])
-            groups = self.groups_read[user_id] = found.get(user_id, [])
-        return groups
-
-    def users(self, user_ids: Sequence[str]) -> dict[str, UserRecord]:
-        """These users of the directory (those that exist), read once per transaction."""
-        missing = [user_id for user_id in user_ids if user_id not in self.users_read]
-        if missing:
-            for user in self.store.users_by_ids(self.directory.id, missing):
-                self.users_read[user.id] = user
-        return {u: self.users_read[u] for u in user_ids if u in self.users_read}
 
     def flush(self) -> int:
         """Write the collected events, just before the transaction commits; how many."""

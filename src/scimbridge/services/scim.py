@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from scimbridge.directory import commands
-from scimbridge.directory.models import GroupRecord, GroupRef, UserRecord
+from scimbridge.directory.models import GroupRecord, UserRecord
 from scimbridge.ids import hash_token
 from scimbridge.runtime import Runtime
 from scimbridge.scim import etags, listing, projection
@@ -94,15 +94,13 @@ def _user_resources(
     records: Sequence[UserRecord],
     attributes: Sequence[str],
     excluded: Sequence[str],
-    known_groups: Mapping[str, list[GroupRef]] | None = None,
+    store: SqlDirectoryStore | None = None,
 ) -> list[dict[str, Any]]:
-    """``known_groups``: memberships the caller read in this transaction already."""
+    """``store``: the transaction's store, when it has read these users' groups already."""
     base = runtime.scim_base_url(call.directory_id)
-    groups: Mapping[str, list[GroupRef]] | None = None
-    if known_groups is not None and all(r.id in known_groups for r in records):
-        groups = known_groups
-    elif _wants(USER_RESOURCE, "groups", attributes, excluded):
-        store = SqlDirectoryStore(connection, runtime.clock.now())
+    groups = None
+    if _wants(USER_RESOURCE, "groups", attributes, excluded):
+        store = store or SqlDirectoryStore(connection, runtime.clock.now())
         groups = store.groups_of_users(call.directory_id, [r.id for r in records])
     return [
         projection.project(
@@ -146,13 +144,11 @@ def _render_one(
     call: ScimCall,
     record: UserRecord | GroupRecord,
     status: int,
-    known_groups: Mapping[str, list[GroupRef]] | None = None,
+    store: SqlDirectoryStore | None = None,
 ) -> ScimAnswer:
     attributes, excluded = _attribute_lists(call)
     if isinstance(record, UserRecord):
-        body = _user_resources(
-            runtime, connection, call, [record], attributes, excluded, known_groups
-        )[0]
+        body = _user_resources(runtime, connection, call, [record], attributes, excluded, store)[0]
         location = f"{runtime.scim_base_url(call.directory_id)}/Users/{record.id}"
     else:
         body = _group_resources(runtime, connection, call, [record], attributes, excluded)[0]
@@ -341,7 +337,8 @@ def _write(runtime: Runtime, call: ScimCall, action: Any) -> ScimAnswer:
     with unit_of_work.write(runtime.engine) as connection:
         authenticate(connection, call)
         now = runtime.clock.now()
-        writer = commands.open_writer(SqlDirectoryStore(connection, now), call.directory_id, now)
+        store = SqlDirectoryStore(connection, now)
+        writer = commands.open_writer(store, call.directory_id, now)
         record, status = action(writer)
         emitted = writer.flush()
         if record is None:
@@ -349,7 +346,7 @@ def _write(runtime: Runtime, call: ScimCall, action: Any) -> ScimAnswer:
         elif status == 204:
             answer = ScimAnswer(204, None, {"ETag": etags.weak_etag(record.version)})
         else:
-            answer = _render_one(runtime, connection, call, record, status, writer.groups_read)
+            answer = _render_one(runtime, connection, call, record, status, store)
     if emitted:
         runtime.signal.notify(call.directory_id)
     return answer

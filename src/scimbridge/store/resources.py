@@ -146,11 +146,21 @@ _GROUPS_OF_USERS = (
 
 
 class SqlDirectoryStore:
-    """The write path's storage, bound to one connection inside a transaction."""
+    """The write path's storage, bound to one connection inside a transaction.
+
+    Users and the groups of users are read at most once per store: a membership change
+    checks its members and then puts each one in an event, a user change lists the
+    user's groups in its event and in its answer. Every method that changes a user or a
+    membership drops what it changed from those reads, so they always agree with the
+    transaction.
+    """
 
     def __init__(self, connection: Connection, now: datetime) -> None:
         self.connection = connection
         self.now = now
+        # Keyed by (directory id, user id): every read stays scoped to its directory.
+        self._users: dict[tuple[str, str], UserRecord] = {}
+        self._groups_of: dict[tuple[str, str], list[GroupRef]] = {}
 
     # ----------------------------------------------------------------- directory
 
@@ -215,12 +225,14 @@ class SqlDirectoryStore:
             },
         )
         self._write_emails(user, emails)
+        self._groups_of[user.directory_id, user.id] = []  # new here: in no group yet
 
     def update_user(self, user: UserRecord, emails: Sequence[EmailRecord] | None) -> None:
         self.connection.execute(
             _UPDATE_USER,
             {"match_directory_id": user.directory_id, "match_id": user.id, **_user_values(user)},
         )
+        self._users.pop((user.directory_id, user.id), None)
         if emails is None:
             return
         self.connection.execute(
@@ -230,27 +242,33 @@ class SqlDirectoryStore:
 
     def delete_user(self, directory_id: str, user_id: str) -> None:
         self.connection.execute(_DELETE_USER, {"directory_id": directory_id, "id": user_id})
+        self._users.pop((directory_id, user_id), None)
+        self._groups_of.pop((directory_id, user_id), None)
 
     def users_by_ids(self, directory_id: str, user_ids: Collection[str]) -> list[UserRecord]:
-        found: list[UserRecord] = []
-        for batch in chunks(list(user_ids)):
+        missing = [u for u in user_ids if (directory_id, u) not in self._users]
+        for batch in chunks(missing):
             rows = self.connection.execute(
                 _USERS_BY_IDS, {"directory_id": directory_id, "ids": list(batch)}
             )
-            found.extend(user_from_row(row) for row in rows)
-        return found
+            for row in rows:
+                user = user_from_row(row)
+                self._users[directory_id, user.id] = user
+        return [self._users[directory_id, u] for u in user_ids if (directory_id, u) in self._users]
 
     def groups_of_users(
         self, directory_id: str, user_ids: Collection[str]
     ) -> dict[str, list[GroupRef]]:
-        result: dict[str, list[GroupRef]] = {}
-        for batch in chunks(list(user_ids)):
+        missing = [u for u in user_ids if (directory_id, u) not in self._groups_of]
+        for user_id in missing:
+            self._groups_of[directory_id, user_id] = []
+        for batch in chunks(missing):
             rows = self.connection.execute(
                 _GROUPS_OF_USERS, {"directory_id": directory_id, "user_ids": list(batch)}
             )
             for user_id, group_id, name in rows:
-                result.setdefault(user_id, []).append(GroupRef(id=group_id, name=name))
-        return result
+                self._groups_of[directory_id, user_id].append(GroupRef(id=group_id, name=name))
+        return {u: self._groups_of[directory_id, u] for u in user_ids}
 
     # ----------------------------------------------------------------- groups
 
@@ -287,6 +305,7 @@ class SqlDirectoryStore:
         )
 
     def update_group(self, group: GroupRecord) -> None:
+        self._groups_of.clear()  # a rename changes how its members list it
         self.connection.execute(
             _UPDATE_GROUP,
             {
@@ -297,6 +316,7 @@ class SqlDirectoryStore:
         )
 
     def delete_group(self, directory_id: str, group_id: str) -> None:
+        self._groups_of.clear()
         self.connection.execute(_DELETE_GROUP, {"directory_id": directory_id, "id": group_id})
 
     # ----------------------------------------------------------------- memberships
@@ -322,6 +342,8 @@ class SqlDirectoryStore:
         return present
 
     def add_members(self, directory_id: str, group_id: str, user_ids: Sequence[str]) -> None:
+        for user_id in user_ids:
+            self._groups_of.pop((directory_id, user_id), None)
         if user_ids:
             self.connection.execute(
                 _INSERT_MEMBERS,
@@ -337,6 +359,8 @@ class SqlDirectoryStore:
             )
 
     def remove_members(self, directory_id: str, group_id: str, user_ids: Sequence[str]) -> None:
+        for user_id in user_ids:
+            self._groups_of.pop((directory_id, user_id), None)
         for batch in chunks(list(user_ids)):
             self.connection.execute(
                 _REMOVE_MEMBERS,
