@@ -67,7 +67,7 @@ def test_the_write_path_uniqueness_check_uses_both_indexes(engine: Engine) -> No
     """userName and externalId are checked in one query: an OR the planner must split."""
     from scimbridge.store.resources import _USERS_BY_UNIQUE_KEYS
 
-    query = _USERS_BY_UNIQUE_KEYS.params(
+    query = _USERS_BY_UNIQUE_KEYS.statement.params(
         directory_id="directory_1", key="bjensen@example.com", external_id="00u1"
     )
     shown = _explain(engine, str(query.compile(engine, compile_kwargs={"literal_binds": True})))

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, bindparam, func, select
 
 from scimbridge.directory.models import DirectoryRecord
+from scimbridge.store.prepared import PreparedRead
 from scimbridge.store.tables import directories, groups, users
 
 
@@ -65,14 +66,15 @@ def get_directory(connection: Connection, directory_id: str) -> DirectoryRecord 
     return directory_from_row(row) if row else None
 
 
-_DIRECTORY_FOR_TOKEN = select(directories.c.id).where(
-    directories.c.scim_token_hash == bindparam("token_hash")
+_DIRECTORY_FOR_TOKEN = PreparedRead(
+    select(directories.c.id).where(directories.c.scim_token_hash == bindparam("token_hash"))
 )
 
 
 def directory_id_for_token_hash(connection: Connection, token_hash: str) -> str | None:
     """The directory a SCIM token belongs to; runs on every SCIM request (prebuilt)."""
-    return connection.execute(_DIRECTORY_FOR_TOKEN, {"token_hash": token_hash}).scalar()
+    owner: str | None = _DIRECTORY_FOR_TOKEN.scalar(connection, {"token_hash": token_hash})
+    return owner
 
 
 def list_directories(

@@ -119,18 +119,22 @@ def _scan_word(text: str, start: int, tokens: list[Token]) -> int:
 
 
 def _scan_string(text: str, start: int, tokens: list[Token]) -> int:
-    """A JSON string literal (RFC 8259 §7): find the closing quote, then decode it."""
+    """A JSON string literal (RFC 8259 §7): find the closing quote, then decode it.
+
+    ``str.find`` jumps from one backslash to the next and looks for a new closing quote
+    only once the last one proved escaped, so every character is looked at once (in C).
+    """
     index = start + 1
-    while index < len(text):
-        char = text[index]
-        if char == "\\":
-            index += 2
-        elif char == '"':
-            literal = text[start : index + 1]
+    quote = text.find('"', index)
+    while quote >= 0:
+        backslash = text.find("\\", index, quote)
+        if backslash < 0:
+            literal = text[start : quote + 1]
             tokens.append(Token("string", literal, start, _decode_string(literal, start)))
-            return index + 1
-        else:
-            index += 1
+            return quote + 1
+        index = backslash + 2  # the escaped character, a quote included, is skipped
+        if index > quote:  # that quote was escaped: look for the next one
+            quote = text.find('"', index)
     raise invalid_filter(f"unterminated string starting at position {start + 1}")
 
 
@@ -143,9 +147,13 @@ def _decode_string(literal: str, start: int) -> str:
         ) from None
     if not isinstance(decoded, str):  # cannot happen for a quoted literal; keeps mypy honest
         raise invalid_filter(f"invalid string literal at position {start + 1}")
-    if any(0xD800 <= ord(char) <= 0xDFFF for char in decoded):
+    try:
+        decoded.encode("utf-8")
+    except UnicodeEncodeError:
         # A lone surrogate cannot be encoded as UTF-8, so no database could bind it.
-        raise invalid_filter(f"string at position {start + 1} contains an unpaired surrogate")
+        raise invalid_filter(
+            f"string at position {start + 1} contains an unpaired surrogate"
+        ) from None
     return decoded
 
 

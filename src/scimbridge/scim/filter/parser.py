@@ -22,6 +22,7 @@ are kept as written and resolved against a schema elsewhere (``scim/attributes.p
 
 from __future__ import annotations
 
+import functools
 import string
 from typing import Final
 
@@ -53,6 +54,16 @@ _COMPARE_OPS: Final[dict[str, CompareOp]] = {op: op for op in COMPARE_OPS}
 
 def parse_filter(text: str) -> Filter:
     """Parse a ``filter`` query parameter or ``Search`` body member into an AST."""
+    if not isinstance(text, str):
+        raise invalid_filter("the filter must be a string")
+    return _parse_cached(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_cached(text: str) -> Filter:
+    """Trees are frozen, so one parse serves every caller of the same text: a listing is
+    parsed once to decide where it runs and once to run (``services.scim``), and IdPs
+    repeat the same few filters. At most 1,024 filters of 4,096 characters are kept."""
     return _parse(text, inside_value_path=False)
 
 

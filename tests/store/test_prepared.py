@@ -1,0 +1,108 @@
+"""A prepared read returns exactly what SQLAlchemy's ``Connection.execute`` returns."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine, bindparam, literal, select, text
+from sqlalchemy.exc import DBAPIError
+
+from scimbridge.store import unit_of_work
+from scimbridge.store.prepared import PreparedRead
+from scimbridge.store.resources import (
+    _GET_USER,
+    _GROUPS_OF_USER,
+    _USERS_BY_UNIQUE_KEYS,
+    SqlDirectoryStore,
+)
+from scimbridge.store.tables import directories, users
+from tests.store.test_events_store import NOW, make_directory
+from tests.store.test_store_reads import _group, _user
+
+
+def _seed(engine: Engine) -> str:
+    directory_id = make_directory(engine)
+    with unit_of_work.write(engine) as connection:
+        store = SqlDirectoryStore(connection, NOW)
+        store.insert_user(_user(directory_id, "user_1"), [])
+        store.insert_user(_user(directory_id, "user_2"), [])
+        for group_id, name in (("group_b", "Pilots"), ("group_a", "Crew")):
+            store.insert_group(_group(directory_id, group_id, name))
+            store.add_members(directory_id, group_id, ["user_1"])
+    return directory_id
+
+
+def _both(engine: Engine, prepared: PreparedRead, params: dict[str, object]) -> None:
+    with unit_of_work.read(engine) as connection:
+        expected = [tuple(row) for row in connection.execute(prepared.statement, params)]
+        got = prepared.rows(connection, params)
+    assert [tuple(row) for row in got] == expected
+    assert [[type(value) for value in row] for row in got] == [
+        [type(value) for value in row] for row in expected
+    ]
+
+
+def test_rows_match_sqlalchemy_types_included(engine: Engine) -> None:
+    directory_id = _seed(engine)
+    _both(engine, _GET_USER, {"directory_id": directory_id, "id": "user_1"})
+    _both(engine, _GET_USER, {"directory_id": directory_id, "id": "nobody"})
+    _both(engine, _GROUPS_OF_USER, {"directory_id": directory_id, "user_id": "user_1"})
+    _both(
+        engine,
+        _USERS_BY_UNIQUE_KEYS,
+        {"directory_id": directory_id, "key": "user_2@example.com", "external_id": None},
+    )
+
+
+def test_rows_are_read_by_attribute_and_carry_aware_datetimes(engine: Engine) -> None:
+    directory_id = _seed(engine)
+    with unit_of_work.read(engine) as connection:
+        row = _GET_USER.first(connection, {"directory_id": directory_id, "id": "user_1"})
+    assert row is not None
+    assert row.user_name == "user_1@example.com"
+    assert row.active is True
+    assert row.attributes == {"userName": "user_1@example.com"}
+    assert row.created_at == NOW
+    assert row.created_at.tzinfo is not None
+
+
+def test_bind_processors_and_literal_values_are_applied(engine: Engine) -> None:
+    """A datetime bind goes through the column type; a literal in the statement stays."""
+    directory_id = _seed(engine)
+    later = PreparedRead(
+        select(users.c.id, literal("tag").label("tag"))
+        .where(users.c.directory_id == bindparam("directory_id"))
+        .where(users.c.created_at >= bindparam("since", type_=users.c.created_at.type))
+        .order_by(users.c.id)
+    )
+    with unit_of_work.read(engine) as connection:
+        found = later.rows(connection, {"directory_id": directory_id, "since": NOW})
+        none = later.rows(
+            connection,
+            {"directory_id": directory_id, "since": datetime(2999, 1, 1, tzinfo=UTC)},
+        )
+    assert [tuple(row) for row in found] == [("user_1", "tag"), ("user_2", "tag")]
+    assert none == []
+
+
+def test_scalar_answers_the_first_column_or_none(engine: Engine) -> None:
+    directory_id = _seed(engine)
+    by_id = PreparedRead(select(directories.c.id).where(directories.c.id == bindparam("id")))
+    with unit_of_work.read(engine) as connection:
+        assert by_id.scalar(connection, {"id": directory_id}) == directory_id
+        assert by_id.scalar(connection, {"id": "missing"}) is None
+
+
+def test_expanding_parameters_are_refused(engine: Engine) -> None:
+    listing = PreparedRead(
+        select(users.c.id).where(users.c.id.in_(bindparam("ids", expanding=True)))
+    )
+    with unit_of_work.read(engine) as connection, pytest.raises(ValueError, match="expanding"):
+        listing.rows(connection, {"ids": ["a"]})
+
+
+def test_driver_errors_are_sqlalchemy_errors(engine: Engine) -> None:
+    broken = PreparedRead(select(text("no_such_column")).select_from(users))
+    with unit_of_work.read(engine) as connection, pytest.raises(DBAPIError):
+        broken.rows(connection, {})
