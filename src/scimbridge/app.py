@@ -36,8 +36,15 @@ from scimbridge.store import calls
 from scimbridge.store.engine import create_db_engine
 
 
-class ScimTrailingSlash:
-    """Treat ``/scim/v2/…/Users/`` as ``/Users``: some clients append a slash to the base URL."""
+class RequestTarget:
+    """Normalise and vet the request target before anything else reads it.
+
+    * ``/scim/v2/…/Users/`` is ``/Users``: some clients append a slash to the base URL.
+    * A NUL character (``%00``) in the path or the query is refused with a 400 in the
+      surface's format: PostgreSQL text cannot hold U+0000, so an id or filter carrying
+      one would otherwise fail inside the database as a 500 (SQLite would accept it, and
+      the two backends must answer alike).
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -45,6 +52,11 @@ class ScimTrailingSlash:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             path: str = scope["path"]
+            if "\x00" in path or b"%00" in scope["query_string"]:
+                message = "the request path or query contains a NUL character (%00)"
+                response = error_response(path, 400, message, "invalid_request", "invalidValue")
+                await response(scope, receive, send)
+                return
             if path.startswith("/scim/") and len(path) > 1 and path.endswith("/"):
                 scope = dict(scope, path=path.rstrip("/"))
         await self.app(scope, receive, send)
@@ -108,9 +120,9 @@ def create_app(
     for module in (operations, directories, directory_data, events, webhooks):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, render_413=_too_large)
-    # Added last runs first: slashes are normalised before metrics match the route.
+    # Added last runs first: the target is vetted and normalised before metrics match it.
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
-    app.add_middleware(ScimTrailingSlash)
+    app.add_middleware(RequestTarget)
     app.add_middleware(handlers.UnexpectedErrors)
     return app
 

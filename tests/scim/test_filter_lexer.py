@@ -86,6 +86,9 @@ class TestStrings:
             ('"\\ud83d\\ude00"', "😀"),
             ('"raw é and 😀"', "raw é and 😀"),
             ('"a]b)c"', "a]b)c"),
+            ('"\\\\"', "\\"),
+            ('"\\"\\""', '""'),
+            ('"' + "\\n" * 1000 + '"', "\n" * 1000),
         ],
     )
     def test_json_escapes_are_decoded(self, literal: str, value: str) -> None:
@@ -94,7 +97,15 @@ class TestStrings:
 
     @pytest.mark.parametrize(
         "literal",
-        ['"\\x41"', '"\\u12"', '"\\uZZZZ"', '"tab\there"', '"\\ud800"', '"\\udc00x"'],
+        [
+            '"\\x41"',
+            '"\\u12"',
+            '"\\uZZZZ"',
+            '"tab\there"',
+            '"\\ud800"',
+            '"\\udc00x"',
+            '"nul\\u0000"',
+        ],
     )
     def test_invalid_escapes_control_characters_and_lone_surrogates(self, literal: str) -> None:
         assert "position" in invalid_filter_detail(literal)

@@ -25,7 +25,7 @@ from scimbridge.scim.filter.parser import parse_filter
 from scimbridge.scim.filter.printer import format_filter
 from scimbridge.scim.schemas import ENTERPRISE_USER_SCHEMA as ENTERPRISE
 from scimbridge.scim.schemas import USER_RESOURCE
-from scimbridge.store import filter_sql, unit_of_work
+from scimbridge.store import filter_sql, scim_queries, unit_of_work
 from scimbridge.store.resources import SqlDirectoryStore
 from scimbridge.store.tables import users
 from tests.store.test_events_store import make_directory
@@ -224,4 +224,89 @@ def test_random_filters_agree(population, tree: Filter) -> None:
     engine, directory_id, resources = population
     assert database_answer(engine, directory_id, tree) == memory_answer(resources, tree), (
         format_filter(tree)
+    )
+
+
+# ------------------------------------------------------------------ unique-key lookups
+
+
+def key_lookup_answer(
+    engine: Engine, directory_id: str, tree: Filter, offset: int = 0
+) -> list[str] | None:
+    lookup = filter_sql.key_lookup(USER_RESOURCE, tree)
+    if lookup is None:
+        return None
+    with unit_of_work.read(engine) as connection:
+        found = scim_queries.find_by_key(connection, directory_id, lookup, offset, 100)
+    return [user.id for user in found]
+
+
+KEY_FILTERS = [
+    'userName eq "bjensen@example.com"',
+    'USERNAME eq "BJENSEN@EXAMPLE.COM"',
+    'userName eq "STRASSE@example.com"',  # casefold: ß matches ss
+    'userName eq "straße@example.com"',
+    'userName eq "100%_real@example.org"',
+    'userName eq "nobody@example.com"',
+    f'{USER_RESOURCE.schema.id}:userName eq "bjensen@example.com"',
+    'externalId eq "ext-1"',
+    'externalId eq "EXT-1"',  # caseExact: no match
+    'externalid eq "EXT-2"',
+    "userName eq true",
+    "externalId eq 12",
+]
+
+
+@pytest.mark.parametrize("text", KEY_FILTERS)
+def test_key_lookups_find_what_the_compiled_filter_finds(population, text: str) -> None:
+    engine, directory_id, _ = population
+    tree = parse_filter(text)
+    assert key_lookup_answer(engine, directory_id, tree) == sorted(
+        database_answer(engine, directory_id, tree)
+    )
+    assert key_lookup_answer(engine, directory_id, tree, offset=1) == []
+
+
+def test_ids_are_unique_keys_too(population) -> None:
+    engine, directory_id, resources = population
+    some_id = next(iter(resources))
+    tree = parse_filter(f'id eq "{some_id}"')
+    assert key_lookup_answer(engine, directory_id, tree) == [some_id]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'userName ne "x"',
+        'userName co "x"',
+        "userName eq null",
+        'displayName eq "x"',
+        'name.givenName eq "x"',
+        'userName eq "a" and active eq true',
+        f'{ENTERPRISE}:employeeNumber eq "7"',
+    ],
+)
+def test_other_filters_are_no_key_lookup(text: str) -> None:
+    assert filter_sql.key_lookup(USER_RESOURCE, parse_filter(text)) is None
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    attribute=st.sampled_from(["userName", "externalId", "USERNAME"]),
+    value=st.one_of(
+        st.sampled_from([p["userName"] for p in PEOPLE] + ["ext-1", "EXT-2"]).map(
+            lambda v: v.upper() if len(v) % 2 else v
+        ),
+        st.text(max_size=20).filter(  # what the lexer admits: no NUL, no lone surrogate
+            lambda v: "\x00" not in v and not any(0xD800 <= ord(c) <= 0xDFFF for c in v)
+        ),
+    ),
+)
+def test_random_key_lookups_agree(population, attribute: str, value: str) -> None:
+    engine, directory_id, _ = population
+    tree = Compare(AttrPath(None, attribute), "eq", value)
+    assert key_lookup_answer(engine, directory_id, tree) == sorted(
+        database_answer(engine, directory_id, tree)
     )

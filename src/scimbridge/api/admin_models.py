@@ -4,16 +4,27 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from scimbridge.api.bodies import contains_nul
 
 Provider = Literal[
     "okta", "entra", "onelogin", "jumpcloud", "ping", "rippling", "generic", "google", "ldap", "csv"
 ]
 
 
-class DirectoryCreate(BaseModel):
+class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        if contains_nul(data):
+            raise ValueError("a NUL character (\\u0000) is not allowed in any value")
+        return data
+
+
+class DirectoryCreate(_Body):
     name: str = Field(min_length=1, max_length=200)
     tenant: str = Field(min_length=1, max_length=200)
     provider: Provider
@@ -23,9 +34,7 @@ class DirectoryCreate(BaseModel):
     connection: dict[str, Any] | None = None
 
 
-class DirectoryUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class DirectoryUpdate(_Body):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     tenant: str | None = Field(default=None, min_length=1, max_length=200)
     state: Literal["active", "inactive"] | None = None

@@ -12,9 +12,9 @@ import dataclasses
 import hmac
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection
+from sqlalchemy import ColumnElement, Connection
 
 from scimbridge.directory import commands
 from scimbridge.directory.models import GroupRecord, UserRecord
@@ -189,40 +189,63 @@ def list_resources(
     with unit_of_work.read(runtime.engine) as connection:
         authenticate(connection, call)
         params = clamp_params(runtime, params) if params else list_params(runtime, call.query)
-        dialect = connection.dialect.name
-        where = filter_sql.compile_filter(
-            resource_type,
-            parse_filter(params.filter) if params.filter else None,
-            dialect,
-            call.directory_id,
-        )
-        order = (
-            filter_sql.sort_column(
-                resource_type, parse_attr_path(params.sort_by), dialect, call.directory_id
-            )
-            if params.sort_by
-            else None
-        )
-        descending = params.sort_order == "descending"
+        node = parse_filter(params.filter) if params.filter else None
         offset = params.start_index - 1
-        attributes, excluded = params.attributes, params.excluded_attributes
-        resources: list[dict[str, Any]]
-        if resource_type is USER_RESOURCE:
-            users = scim_queries.list_users(
-                connection, call.directory_id, where, order, descending, offset, params.count
+        table = groups_table if resource_type is GROUP_RESOURCE else users_table
+        lookup = None if params.sort_by else filter_sql.key_lookup(resource_type, node)
+        records: Sequence[UserRecord | GroupRecord]
+        if lookup is not None:
+            where = lookup.column == lookup.value
+            records = scim_queries.find_by_key(
+                connection, call.directory_id, lookup, offset, params.count
             )
-            table, found = users_table, len(users)
-            resources = _user_resources(runtime, connection, call, users, attributes, excluded)
         else:
-            groups = scim_queries.list_groups(
-                connection, call.directory_id, where, order, descending, offset, params.count
+            where = filter_sql.compile_filter(
+                resource_type, node, connection.dialect.name, call.directory_id
             )
-            table, found = groups_table, len(groups)
-            resources = _group_resources(runtime, connection, call, groups, attributes, excluded)
-        total = listing.total_from_page(offset, params.count, found)
+            records = _page(connection, call.directory_id, resource_type, params, where, offset)
+        resources = _render_page(runtime, connection, call, resource_type, records, params)
+        total = listing.total_from_page(offset, params.count, len(records))
         if total is None:
             total = scim_queries.count_rows(connection, table, call.directory_id, where)
     return ScimAnswer(200, listing.list_response(resources, total, params.start_index))
+
+
+def _page(
+    connection: Connection,
+    directory_id: str,
+    resource_type: ResourceType,
+    params: listing.ListParams,
+    where: ColumnElement[bool],
+    offset: int,
+) -> Sequence[UserRecord | GroupRecord]:
+    dialect = connection.dialect.name
+    order = (
+        filter_sql.sort_column(
+            resource_type, parse_attr_path(params.sort_by), dialect, directory_id
+        )
+        if params.sort_by
+        else None
+    )
+    descending = params.sort_order == "descending"
+    query = scim_queries.list_groups if resource_type is GROUP_RESOURCE else scim_queries.list_users
+    return query(connection, directory_id, where, order, descending, offset, params.count)
+
+
+def _render_page(
+    runtime: Runtime,
+    connection: Connection,
+    call: ScimCall,
+    resource_type: ResourceType,
+    records: Sequence[UserRecord | GroupRecord],
+    params: listing.ListParams,
+) -> list[dict[str, Any]]:
+    attributes, excluded = params.attributes, params.excluded_attributes
+    if resource_type is GROUP_RESOURCE:  # the records came from the groups table
+        groups = cast(Sequence[GroupRecord], records)
+        return _group_resources(runtime, connection, call, groups, attributes, excluded)
+    users = cast(Sequence[UserRecord], records)
+    return _user_resources(runtime, connection, call, users, attributes, excluded)
 
 
 def is_bounded_listing(resource_type: ResourceType, filter_text: str | None) -> bool:

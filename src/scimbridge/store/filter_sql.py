@@ -95,12 +95,9 @@ def _compare(column: Column_, op: str, value: Literal_) -> ColumnElement[bool]:
     if column.kind == "datetime":
         moment = _parse_datetime(value)
         return _ordered(expression, op, moment)
-    text_value = ("true" if value else "false") if isinstance(value, bool) else str(value)
-    if column.kind == "fold":
-        text_value = text_value.casefold()
-    elif column.kind == "insensitive":
+    text_value = _text_value(column.kind, value)
+    if column.kind == "insensitive":
         expression = func.lower(expression)
-        text_value = text_value.lower()
     if op == "co":
         return expression.contains(text_value, autoescape=True)
     if op == "sw":
@@ -108,6 +105,16 @@ def _compare(column: Column_, op: str, value: Literal_) -> ColumnElement[bool]:
     if op == "ew":
         return expression.endswith(text_value, autoescape=True)
     return _ordered(expression, op, text_value)
+
+
+def _text_value(kind: Kind, value: str | int | float | bool) -> str:
+    """What a text column is compared with: ``fold`` columns hold casefolded keys."""
+    text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    if kind == "fold":
+        return text.casefold()
+    if kind == "insensitive":
+        return text.lower()
+    return text
 
 
 _ORDERED: dict[str, Callable[[ColumnElement[Any], Any], ColumnElement[bool]]] = {
@@ -417,12 +424,36 @@ def is_unique_lookup(resource_type: ResourceType, node: Filter | None) -> bool:
         return is_unique_lookup(resource_type, node.left) or is_unique_lookup(
             resource_type, node.right
         )
+    return key_lookup(resource_type, node) is not None
+
+
+@dataclass(frozen=True)
+class KeyLookup:
+    """``attr eq value`` on a uniquely indexed column, as :class:`FilterCompiler` reads it.
+
+    ``column`` and ``value`` are exactly what the compiled filter would compare, so a
+    caller may run the lookup as a prepared statement (``scim_queries.find_by_key``)
+    instead of compiling the filter; ``tests/store/test_scim_queries.py`` holds both
+    paths to the same rows.
+    """
+
+    column: ColumnElement[Any]
+    value: str
+
+
+def key_lookup(resource_type: ResourceType, node: Filter | None) -> KeyLookup | None:
+    """The unique-key comparison ``node`` is, if it is one (``id``, ``externalId``,
+    ``userName`` of a User; ``id``, ``externalId`` of a Group)."""
     if not isinstance(node, Compare) or node.op != "eq" or node.value is None:
-        return False
+        return None
     resolved = resolve(resource_type, node.path)
     if resolved is None or resolved.sub_attribute is not None or resolved.in_extension:
-        return False
-    return resolved.attribute.name in _UNIQUE_KEYS.get(resource_type, ())
+        return None
+    if resolved.attribute.name not in _UNIQUE_KEYS.get(resource_type, ()):
+        return None
+    table = groups if resource_type is GROUP_RESOURCE else users
+    column = _Target(table, resource_type).scalar(resolved)
+    return KeyLookup(column.expression, _text_value(column.kind, node.value))
 
 
 def compiler_for(resource_type: ResourceType, dialect: str, directory_id: str) -> FilterCompiler:

@@ -6,12 +6,15 @@ the order always ends with the primary key so pages never overlap or skip.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Row, Table, func, select
+from sqlalchemy import ColumnClause, ColumnElement, Connection, Row, Table, bindparam, func, select
 
 from scimbridge.directory.models import GroupRecord, UserRecord
+from scimbridge.store.filter_sql import KeyLookup
+from scimbridge.store.prepared import PreparedRead
 from scimbridge.store.resources import chunks, group_from_row, user_from_row
 from scimbridge.store.tables import groups, memberships, users
 
@@ -56,6 +59,43 @@ def _page(
         .limit(limit)
     )
     return [to_record(row) for row in connection.execute(query)]
+
+
+@functools.cache
+def _key_page(table_name: str, column_name: str) -> PreparedRead:
+    table = _TABLES[table_name]
+    return PreparedRead(
+        select(table)
+        .where(
+            table.c.directory_id == bindparam("directory_id"),
+            table.c[column_name] == bindparam("value"),
+        )
+        .order_by(table.c.id)
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+    )
+
+
+_TABLES = {users.name: users, groups.name: groups}
+
+
+def find_by_key(
+    connection: Connection, directory_id: str, lookup: KeyLookup, offset: int, limit: int
+) -> list[Any]:
+    """The page of a unique-key filter (``userName eq …``: every IdP's existence probe),
+    as one prepared statement instead of a filter compiled per request."""
+    if limit <= 0:
+        return []
+    column = lookup.column
+    assert isinstance(column, ColumnClause)
+    assert isinstance(column.table, Table)
+    page = _key_page(column.table.name, column.name)
+    to_record = group_from_row if column.table is groups else user_from_row
+    rows = page.rows(
+        connection,
+        {"directory_id": directory_id, "value": lookup.value, "offset": offset, "limit": limit},
+    )
+    return [to_record(row) for row in rows]
 
 
 def list_users(

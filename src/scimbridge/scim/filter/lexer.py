@@ -154,6 +154,9 @@ def _decode_string(literal: str, start: int) -> str:
         raise invalid_filter(
             f"string at position {start + 1} contains an unpaired surrogate"
         ) from None
+    if "\x00" in decoded:
+        # PostgreSQL text cannot hold NUL (SQLite can): refused alike on both, as a 400.
+        raise invalid_filter(f"string at position {start + 1} contains a NUL character")
     return decoded
 
 
