@@ -77,3 +77,26 @@ def test_the_write_path_uniqueness_check_uses_both_indexes(engine: Engine) -> No
     else:
         assert "Seq Scan" not in shown, shown
         assert "BitmapOr" in shown or "Index" in shown, shown
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "filter_text"),
+    [(r, f) for r, f in LOOKUPS if filter_sql.key_lookup(r, parse_filter(f)) is not None],
+)
+def test_the_prepared_key_lookup_uses_an_index(engine: Engine, resource_type, filter_text) -> None:
+    """The page statement an IdP's existence probe runs (``scim_queries.find_by_key``)."""
+    from scimbridge.store.scim_queries import _key_page
+
+    lookup = filter_sql.key_lookup(resource_type, parse_filter(filter_text))
+    assert lookup is not None
+    column = lookup.column
+    page = _key_page(column.table.name, column.name).statement.params(
+        directory_id="directory_1", value=lookup.value, offset=0, limit=100
+    )
+    shown = _explain(engine, str(page.compile(engine, compile_kwargs={"literal_binds": True})))
+    if engine.dialect.name == "sqlite":
+        assert "SCAN" not in shown, shown
+        assert "INDEX" in shown, shown
+    else:
+        assert "Seq Scan" not in shown, shown
+        assert "Index" in shown, shown

@@ -10,7 +10,17 @@ import functools
 from collections.abc import Callable, Collection
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnClause, ColumnElement, Connection, Row, Table, bindparam, func, select
+from sqlalchemy import (
+    ColumnClause,
+    ColumnElement,
+    Connection,
+    Integer,
+    Row,
+    Table,
+    bindparam,
+    func,
+    select,
+)
 
 from scimbridge.directory.models import GroupRecord, UserRecord
 from scimbridge.store.filter_sql import KeyLookup
@@ -71,8 +81,8 @@ def _key_page(table_name: str, column_name: str) -> PreparedRead:
             table.c[column_name] == bindparam("value"),
         )
         .order_by(table.c.id)
-        .offset(bindparam("offset"))
-        .limit(bindparam("limit"))
+        .offset(bindparam("offset", type_=Integer))
+        .limit(bindparam("limit", type_=Integer))
     )
 
 
