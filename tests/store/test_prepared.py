@@ -13,6 +13,7 @@ from scimbridge.store.prepared import PreparedRead
 from scimbridge.store.resources import (
     _GET_USER,
     _GROUPS_OF_USER,
+    _LOCK_DIRECTORY,
     _USERS_BY_UNIQUE_KEYS,
     SqlDirectoryStore,
 )
@@ -48,6 +49,7 @@ def test_rows_match_sqlalchemy_types_included(engine: Engine) -> None:
     _both(engine, _GET_USER, {"directory_id": directory_id, "id": "user_1"})
     _both(engine, _GET_USER, {"directory_id": directory_id, "id": "nobody"})
     _both(engine, _GROUPS_OF_USER, {"directory_id": directory_id, "user_id": "user_1"})
+    _both(engine, _LOCK_DIRECTORY, {"directory_id": directory_id})
     _both(
         engine,
         _USERS_BY_UNIQUE_KEYS,
@@ -106,3 +108,17 @@ def test_driver_errors_are_sqlalchemy_errors(engine: Engine) -> None:
     broken = PreparedRead(select(text("no_such_column")).select_from(users))
     with unit_of_work.read(engine) as connection, pytest.raises(DBAPIError):
         broken.rows(connection, {})
+
+
+def test_the_directory_lock_is_a_row_lock_on_postgresql(engine: Engine) -> None:
+    """A second writer waits on the first one's ``FOR UPDATE`` (here: times out)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time and no row locks")
+    directory_id = make_directory(engine)
+    params = {"directory_id": directory_id}
+    with unit_of_work.write(engine) as first:
+        assert _LOCK_DIRECTORY.first(first, params) is not None
+        with unit_of_work.write(engine) as second:
+            second.execute(text("SET LOCAL lock_timeout = '100ms'"))
+            with pytest.raises(DBAPIError, match="lock"):
+                _LOCK_DIRECTORY.first(second, params)

@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from scimbridge.directory.models import DirectoryRecord
 from scimbridge.store.prepared import PreparedRead
 from scimbridge.store.tables import directories, groups, users
 
 
-def directory_from_row(row: Row[Any]) -> DirectoryRecord:
+def directory_from_row(row: Any) -> DirectoryRecord:
+    """``row``: SQLAlchemy's ``Row`` or a ``PreparedRead`` row."""
     return DirectoryRecord(
         id=row.id,
         name=row.name,

@@ -94,7 +94,10 @@ _GET_USER = PreparedRead(
 _GET_GROUP = PreparedRead(
     select(groups).where(groups.c.directory_id == _DIRECTORY, groups.c.id == bindparam("id"))
 )
-_LOCK_DIRECTORY = select(directories).where(directories.c.id == _DIRECTORY).with_for_update()
+# ``FOR UPDATE`` on PostgreSQL; SQLite has one writer at a time and no such clause.
+_LOCK_DIRECTORY = PreparedRead(
+    select(directories).where(directories.c.id == _DIRECTORY).with_for_update()
+)
 # Both unique keys of a user in one round trip (the two indexes, OR-ed by the planner).
 _USERS_BY_UNIQUE_KEYS = PreparedRead(
     select(users.c.id, users.c.user_name_key, users.c.external_id).where(
@@ -174,7 +177,7 @@ class SqlDirectoryStore:
     # ----------------------------------------------------------------- directory
 
     def lock_directory(self, directory_id: str) -> DirectoryRecord | None:
-        row = self.connection.execute(_LOCK_DIRECTORY, {"directory_id": directory_id}).first()
+        row = _LOCK_DIRECTORY.first(self.connection, {"directory_id": directory_id})
         return directory_from_row(row) if row else None
 
     def append_events(self, directory: DirectoryRecord, events: Sequence[PendingEvent]) -> None:
