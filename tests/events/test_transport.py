@@ -7,7 +7,14 @@ import asyncio
 import httpx
 import pytest
 
-from scimbridge.events.transport import BlockedAddress, webhook_client
+from scimbridge.events.transport import (
+    POOL_EXTENSION,
+    POOLS,
+    BlockedAddress,
+    PooledTransports,
+    pool_of,
+    webhook_client,
+)
 from tests.support.receiver import Answer, webhook_receiver
 
 
@@ -63,3 +70,44 @@ def test_redirects_are_not_followed() -> None:
     ) as receiver:
         response = post(receiver.url, allow_private=True)
     assert response.status_code == 302
+
+
+def test_requests_go_to_the_pool_their_extension_names() -> None:
+    seen: list[tuple[int, str]] = []
+
+    def pool(number: int) -> httpx.MockTransport:
+        def handle(request: httpx.Request) -> httpx.Response:
+            seen.append((number, request.url.path))
+            return httpx.Response(200)
+
+        return httpx.MockTransport(handle)
+
+    async def run() -> None:
+        transport = PooledTransports([pool(0), pool(1), pool(2)])
+        async with httpx.AsyncClient(transport=transport) as client:
+            await client.post("http://x/a", extensions={POOL_EXTENSION: 4})
+            await client.post("http://x/b", extensions={POOL_EXTENSION: 4})
+            await client.post("http://x/c", extensions={POOL_EXTENSION: 2})
+            await client.post("http://x/d")  # no extension: the first pool
+
+    asyncio.run(run())
+    assert seen == [(1, "/a"), (1, "/b"), (2, "/c"), (0, "/d")]
+
+
+def test_a_directory_always_maps_to_the_same_pool() -> None:
+    assert pool_of("directory_01ABC") == pool_of("directory_01ABC")
+    spread = {pool_of(f"directory_{n}") % POOLS for n in range(200)}
+    assert len(spread) == POOLS
+
+
+def test_pooled_client_delivers_to_a_real_receiver() -> None:
+    async def run(url: str) -> list[int]:
+        async with webhook_client(allow_private=True) as client:
+            return [
+                (await client.post(url, content=b"{}", extensions={POOL_EXTENSION: n})).status_code
+                for n in range(2 * POOLS)
+            ]
+
+    with webhook_receiver() as receiver:
+        assert asyncio.run(run(receiver.url)) == [200] * 2 * POOLS
+        assert len(receiver.wait_for(2 * POOLS)) == 2 * POOLS

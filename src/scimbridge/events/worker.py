@@ -27,7 +27,7 @@ from sqlalchemy import Engine
 from scimbridge.clock import Clock
 from scimbridge.events.schedule import RetrySchedule, parse_retry_after
 from scimbridge.events.signing import signature_headers
-from scimbridge.events.transport import webhook_client
+from scimbridge.events.transport import POOL_EXTENSION, pool_of, webhook_client
 from scimbridge.secrets_box import SecretBox
 from scimbridge.store import calls, unit_of_work
 from scimbridge.store import deliveries as store
@@ -282,7 +282,11 @@ class DeliveryWorker:
         headers = signature_headers([secret], head.event_id, head.body, self.clock.now())
         try:
             async with client.stream(
-                "POST", head.url, content=head.body.encode("utf-8"), headers=headers
+                "POST",
+                head.url,
+                content=head.body.encode("utf-8"),
+                headers=headers,
+                extensions={POOL_EXTENSION: pool_of(head.directory_id)},
             ) as response:
                 excerpt = await _read_limited(response)
                 retry_after = parse_retry_after(
