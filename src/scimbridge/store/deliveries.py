@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, and_, func, or_, select
+from sqlalchemy import Connection, Row, Select, and_, bindparam, func, or_, select
 
+from scimbridge.store.prepared import PreparedRead
 from scimbridge.store.tables import deliveries, directories, events, webhook_cursors
 
 RESPONSE_EXCERPT_LIMIT = 2048
@@ -146,17 +147,43 @@ def _head_query() -> Select[Any]:
     ).join(directories, directories.c.id == events.c.directory_id)
 
 
+# The statements of every delivery, built once: constructing a SQLAlchemy statement per
+# call showed up in the worker's profile (cache keys, coercions) as much as running it.
+_HEAD = PreparedRead(
+    _head_query().where(
+        events.c.directory_id == bindparam("directory_id"),
+        events.c.sequence == bindparam("sequence"),
+    )
+)
+_INSERT_ATTEMPT = deliveries.insert()
+_ACKNOWLEDGE = (
+    webhook_cursors.update()
+    .where(
+        webhook_cursors.c.directory_id == bindparam("match_directory_id"),
+        webhook_cursors.c.lease_token == bindparam("match_token"),
+        webhook_cursors.c.last_acked_sequence == bindparam("match_previous"),
+    )
+    .values(
+        last_acked_sequence=bindparam("acked"),
+        failures=0,
+        first_failure_at=None,
+        last_error=None,
+        state="active",
+        next_attempt_at=bindparam("now", type_=webhook_cursors.c.next_attempt_at.type),
+        lease_expires_at=bindparam("lease_until", type_=webhook_cursors.c.lease_expires_at.type),
+    )
+)
+
+
 def head_event(connection: Connection, directory_id: str, sequence: int) -> HeadEvent | None:
     """The event a directory's cursor waits on, with where and how to send it."""
-    row = connection.execute(
-        _head_query().where(events.c.directory_id == directory_id, events.c.sequence == sequence)
-    ).first()
+    row = _HEAD.first(connection, {"directory_id": directory_id, "sequence": sequence})
     if row is None or row.webhook_url is None:
         return None
     return _head(row)
 
 
-def _head(row: Row[Any]) -> HeadEvent:
+def _head(row: Any) -> HeadEvent:
     return HeadEvent(
         directory_id=row.directory_id,
         event_id=row.id,
@@ -177,19 +204,20 @@ def record_attempt(connection: Connection, attempt: Attempt) -> None:
     if excerpt is not None:
         excerpt = excerpt.replace("\x00", "")[:RESPONSE_EXCERPT_LIMIT]
     connection.execute(
-        deliveries.insert().values(
-            directory_id=attempt.directory_id,
-            event_id=attempt.event_id,
-            sequence=attempt.sequence,
-            attempt=attempt.attempt,
-            kind=attempt.kind,
-            url=attempt.url,
-            started_at=attempt.started_at,
-            duration_ms=attempt.duration_ms,
-            status_code=attempt.status_code,
-            error=attempt.error[:2000] if attempt.error else None,
-            response_excerpt=excerpt,
-        )
+        _INSERT_ATTEMPT,
+        {
+            "directory_id": attempt.directory_id,
+            "event_id": attempt.event_id,
+            "sequence": attempt.sequence,
+            "attempt": attempt.attempt,
+            "kind": attempt.kind,
+            "url": attempt.url,
+            "started_at": attempt.started_at,
+            "duration_ms": attempt.duration_ms,
+            "status_code": attempt.status_code,
+            "error": attempt.error[:2000] if attempt.error else None,
+            "response_excerpt": excerpt,
+        },
     )
 
 
@@ -209,17 +237,15 @@ def acknowledge(
 ) -> bool:
     """Move the cursor past ``sequence`` and extend the lease; False if the lease was lost."""
     result = connection.execute(
-        webhook_cursors.update()
-        .where(_fenced(directory_id, token), webhook_cursors.c.last_acked_sequence == sequence - 1)
-        .values(
-            last_acked_sequence=sequence,
-            failures=0,
-            first_failure_at=None,
-            last_error=None,
-            state="active",
-            next_attempt_at=now,
-            lease_expires_at=now + lease,
-        )
+        _ACKNOWLEDGE,
+        {
+            "match_directory_id": directory_id,
+            "match_token": token,
+            "match_previous": sequence - 1,
+            "acked": sequence,
+            "now": now,
+            "lease_until": now + lease,
+        },
     )
     return bool(result.rowcount)
 
@@ -253,12 +279,18 @@ def fail(
     return bool(result.rowcount)
 
 
-def release(connection: Connection, directory_id: str, token: str) -> None:
-    connection.execute(
-        webhook_cursors.update()
-        .where(_fenced(directory_id, token))
-        .values(lease_owner=None, lease_token=None, lease_expires_at=None)
+_RELEASE = (
+    webhook_cursors.update()
+    .where(
+        webhook_cursors.c.directory_id == bindparam("match_directory_id"),
+        webhook_cursors.c.lease_token == bindparam("match_token"),
     )
+    .values(lease_owner=None, lease_token=None, lease_expires_at=None)
+)
+
+
+def release(connection: Connection, directory_id: str, token: str) -> None:
+    connection.execute(_RELEASE, {"match_directory_id": directory_id, "match_token": token})
 
 
 def cursor_state(connection: Connection, directory_id: str) -> Row[Any] | None:
