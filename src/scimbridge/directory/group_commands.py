@@ -11,7 +11,6 @@ from scimbridge.directory import normalize
 from scimbridge.directory.changes import changed_fields
 from scimbridge.directory.models import GroupRecord, PendingEvent
 from scimbridge.directory.writer import Writer, ensure_schemas, prepare_resource
-from scimbridge.scim import attributes as scim_attributes
 from scimbridge.scim import etags
 from scimbridge.scim.errors import invalid_value, not_found, uniqueness
 from scimbridge.scim.patch import MemberOp, apply_patch
@@ -215,8 +214,7 @@ def patch_group(
 ) -> GroupRecord:
     current = get_group_for_update(writer, group_id, if_match)
     result = apply_patch(GROUP_RESOURCE, current.attributes, body, resource_id=group_id)
-    resource = dict(result.resource)
-    scim_attributes.validate(GROUP_RESOURCE, resource)
+    resource = dict(result.resource)  # validated by apply_patch, like a PUT body
     ensure_schemas(GROUP_RESOURCE, resource)
     added, removed = _apply_member_ops(writer, current, result.member_ops)
     updated = _store_group_change(writer, current, resource, bool(added or removed))

@@ -11,7 +11,6 @@ from scimbridge.directory import normalize
 from scimbridge.directory.changes import changed_fields
 from scimbridge.directory.models import PendingEvent, UserRecord
 from scimbridge.directory.writer import Writer, ensure_schemas, prepare_resource
-from scimbridge.scim import attributes as scim_attributes
 from scimbridge.scim import etags
 from scimbridge.scim.errors import invalid_value, not_found, uniqueness
 from scimbridge.scim.patch import apply_patch
@@ -131,8 +130,7 @@ def patch_user(
     result = apply_patch(USER_RESOURCE, current.attributes, body, resource_id=user_id)
     if result.member_ops:
         raise invalid_value("members can only be changed on a Group")
-    resource = dict(result.resource)
-    scim_attributes.validate(USER_RESOURCE, resource)
+    resource = dict(result.resource)  # validated by apply_patch, like a PUT body
     ensure_schemas(USER_RESOURCE, resource)
     return _store_user_change(writer, current, resource)
 

@@ -1,9 +1,11 @@
-"""The few reads every SCIM request makes, run straight on the driver's cursor.
+"""The few reads every request makes, run straight on the driver's cursor.
 
 SQLAlchemy's ``Connection.execute`` costs about 30-40 µs per statement on top of the
 query itself (profiled on SQLite: 44 µs against 3 µs for the driver call), and a SCIM GET
 runs three of them: the token, the resource, its groups. That was half of the
-request's database time.
+request's database time. The other users: the IdP's existence probe
+(``scim_queries.find_by_key``), the directory lock every write takes (``FOR UPDATE`` is
+compiled in on PostgreSQL) and the webhook worker's head event.
 
 :class:`PreparedRead` takes a statement written with SQLAlchemy Core, as everywhere else,
 and compiles it once per dialect with SQLAlchemy's own compiler. Each run hands the SQL
@@ -87,12 +89,7 @@ class PreparedRead:
         make = compiled.row_type._make
         if not any(processors):
             return [make(row) for row in raw]
-        return [
-            make(
-                [value if p is None else p(value) for p, value in zip(processors, row, strict=True)]
-            )
-            for row in raw
-        ]
+        return [make(_processed(processors, row)) for row in raw]
 
     def first(self, connection: Connection, params: Mapping[str, Any]) -> Any | None:
         found = self.rows(connection, params)
