@@ -69,17 +69,29 @@ def _mapping_path(path_text: str) -> PatchPath | None:
         return None
 
 
-def lookup_attribute(resource: Mapping[str, Any], path_text: str) -> Any:
+def lookup_attribute(
+    resource: Mapping[str, Any],
+    path_text: str,
+    roots: dict[str | None, Mapping[str, Any] | None] | None = None,
+) -> Any:
     """The value at a SCIM attribute path, or None; used for ``attribute_map``.
 
     Accepts every path form RFC 7644 §3.10 allows (URN-qualified, sub-attribute and value
     filters, e.g. ``emails[type eq "work"].value``); a filter over a multi-valued
-    attribute gives the first matching element.
+    attribute gives the first matching element. ``roots`` memoises each schema's part of
+    ``resource`` across the lookups of one map: six of the default mappings start at the
+    enterprise extension, and a user without it would otherwise be searched for it, case
+    insensitively, six times (profiled: a third of a 50-member PATCH).
     """
     path = _mapping_path(path_text)
     if path is None:
         return None
-    root = _schema_root(resource, path.uri)
+    if roots is None:
+        root = _schema_root(resource, path.uri)
+    elif path.uri in roots:
+        root = roots[path.uri]
+    else:
+        root = roots[path.uri] = _schema_root(resource, path.uri)
     if root is None or path.attr is None:
         return root
     value = _get_ci(root, path.attr)
@@ -132,7 +144,8 @@ def _name_part(attributes: Mapping[str, Any], part: str) -> str | None:
 def custom_attributes(
     attributes: Mapping[str, Any], attribute_map: Mapping[str, str]
 ) -> dict[str, Any]:
-    return {name: lookup_attribute(attributes, path) for name, path in attribute_map.items()}
+    roots: dict[str | None, Mapping[str, Any] | None] = {}
+    return {name: lookup_attribute(attributes, path, roots) for name, path in attribute_map.items()}
 
 
 def user_object(
