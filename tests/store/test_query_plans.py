@@ -27,33 +27,6 @@ LOOKUPS = [
 ]
 
 
-def plan(engine: Engine, resource_type, filter_text: str) -> str:
-    table = groups if resource_type is GROUP_RESOURCE else users
-    with engine.connect() as connection:
-        where = filter_sql.compile_filter(
-            resource_type, parse_filter(filter_text), connection.dialect.name, "directory_1"
-        )
-        query = select(table.c.id).where(table.c.directory_id == "directory_1", where)
-        sql = str(query.compile(connection, compile_kwargs={"literal_binds": True}))
-        if connection.dialect.name == "sqlite":
-            rows = connection.execute(text(f"EXPLAIN QUERY PLAN {sql}")).all()
-            return "\n".join(str(row[-1]) for row in rows)
-        connection.execute(text("SET enable_seqscan = off"))
-        return "\n".join(row[0] for row in connection.execute(text(f"EXPLAIN {sql}")))
-
-
-@pytest.mark.parametrize(("resource_type", "filter_text"), LOOKUPS)
-def test_lookup_uses_an_index(engine: Engine, resource_type, filter_text: str) -> None:
-    shown = plan(engine, resource_type, filter_text)
-    if engine.dialect.name == "sqlite":
-        assert "SCAN users" not in shown, shown
-        assert "SCAN groups" not in shown, shown
-        assert "INDEX" in shown, shown
-    else:
-        assert "Seq Scan" not in shown, shown
-        assert "Index" in shown, shown
-
-
 def _explain(engine: Engine, sql: str) -> str:
     with engine.connect() as connection:
         if connection.dialect.name == "sqlite":
@@ -63,6 +36,34 @@ def _explain(engine: Engine, sql: str) -> str:
         return "\n".join(row[0] for row in connection.execute(text(f"EXPLAIN {sql}")))
 
 
+def _literal_sql(engine: Engine, statement) -> str:
+    return str(statement.compile(engine, compile_kwargs={"literal_binds": True}))
+
+
+def assert_indexed(engine: Engine, shown: str) -> None:
+    if engine.dialect.name == "sqlite":
+        assert "SCAN users" not in shown, shown
+        assert "SCAN groups" not in shown, shown
+        assert "INDEX" in shown, shown
+    else:
+        assert "Seq Scan" not in shown, shown
+        assert "Index" in shown, shown
+
+
+def plan(engine: Engine, resource_type, filter_text: str) -> str:
+    table = groups if resource_type is GROUP_RESOURCE else users
+    where = filter_sql.compile_filter(
+        resource_type, parse_filter(filter_text), engine.dialect.name, "directory_1"
+    )
+    query = select(table.c.id).where(table.c.directory_id == "directory_1", where)
+    return _explain(engine, _literal_sql(engine, query))
+
+
+@pytest.mark.parametrize(("resource_type", "filter_text"), LOOKUPS)
+def test_lookup_uses_an_index(engine: Engine, resource_type, filter_text: str) -> None:
+    assert_indexed(engine, plan(engine, resource_type, filter_text))
+
+
 def test_the_write_path_uniqueness_check_uses_both_indexes(engine: Engine) -> None:
     """userName and externalId are checked in one query: an OR the planner must split."""
     from scimbridge.store.resources import _USERS_BY_UNIQUE_KEYS
@@ -70,7 +71,7 @@ def test_the_write_path_uniqueness_check_uses_both_indexes(engine: Engine) -> No
     query = _USERS_BY_UNIQUE_KEYS.statement.params(
         directory_id="directory_1", key="bjensen@example.com", external_id="00u1"
     )
-    shown = _explain(engine, str(query.compile(engine, compile_kwargs={"literal_binds": True})))
+    shown = _explain(engine, _literal_sql(engine, query))
     if engine.dialect.name == "sqlite":
         assert "SCAN users" not in shown, shown
         assert "MULTI-INDEX OR" in shown, shown
@@ -93,10 +94,4 @@ def test_the_prepared_key_lookup_uses_an_index(engine: Engine, resource_type, fi
     page = _key_page(column.table.name, column.name).statement.params(
         directory_id="directory_1", value=lookup.value, offset=0, limit=100
     )
-    shown = _explain(engine, str(page.compile(engine, compile_kwargs={"literal_binds": True})))
-    if engine.dialect.name == "sqlite":
-        assert "SCAN" not in shown, shown
-        assert "INDEX" in shown, shown
-    else:
-        assert "Seq Scan" not in shown, shown
-        assert "Index" in shown, shown
+    assert_indexed(engine, _explain(engine, _literal_sql(engine, page)))
