@@ -68,7 +68,7 @@ literals = st.one_of(
     st.booleans(),
     st.integers(-(2**63), 2**63 - 1),
     st.floats(allow_nan=False, allow_infinity=False),
-    st.text(max_size=12),
+    st.text(st.characters(exclude_characters="\x00"), max_size=12),  # NUL is refused
 )
 
 

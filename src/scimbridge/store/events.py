@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Row, bindparam, func, literal_column, select,
 from scimbridge import ids
 from scimbridge.clock import isoformat
 from scimbridge.directory.models import DirectoryRecord, PendingEvent
+from scimbridge.store.prepared import PreparedRead, PreparedWrite
 from scimbridge.store.tables import directories, events
 
 
@@ -62,25 +63,29 @@ _ALLOCATE_SEQUENCES = (
     .where(directories.c.id == bindparam("match_id"))
     .values(last_sequence=directories.c.last_sequence + bindparam("count"))
 )
-_ALLOCATE_SEQUENCES_SQLITE = _ALLOCATE_SEQUENCES.returning(directories.c.last_sequence)
+_ALLOCATE_SEQUENCES_SQLITE = PreparedRead(
+    _ALLOCATE_SEQUENCES.returning(directories.c.last_sequence)
+)
 # On PostgreSQL the same round trip also reads the transaction id the global feed orders
 # by and queues the NOTIFY that wakes workers in other processes (delivered only when
 # this transaction commits, per the PostgreSQL NOTIFY docs): one trip instead of three.
-_ALLOCATE_SEQUENCES_POSTGRESQL = _ALLOCATE_SEQUENCES.returning(
-    directories.c.last_sequence,
-    literal_column("pg_current_xact_id()::text::bigint"),
-    func.pg_notify(NOTIFY_CHANNEL, directories.c.id),
+_ALLOCATE_SEQUENCES_POSTGRESQL = PreparedRead(
+    _ALLOCATE_SEQUENCES.returning(
+        directories.c.last_sequence,
+        literal_column("pg_current_xact_id()::text::bigint"),
+        func.pg_notify(NOTIFY_CHANNEL, directories.c.id),
+    )
 )
-_INSERT_EVENTS = events.insert()
+_INSERT_EVENTS = PreparedWrite(events.insert())
 
 
 def _allocate(connection: Connection, directory_id: str, count: int) -> tuple[int, int]:
     """Reserve ``count`` sequence numbers; (the last of them, this transaction's id)."""
     parameters = {"match_id": directory_id, "count": count}
     if connection.dialect.name == "postgresql":
-        last, txid, _ = connection.execute(_ALLOCATE_SEQUENCES_POSTGRESQL, parameters).one()
+        last, txid, _ = _ALLOCATE_SEQUENCES_POSTGRESQL.rows(connection, parameters)[0]
         return int(last), int(txid)
-    return int(connection.execute(_ALLOCATE_SEQUENCES_SQLITE, parameters).scalar_one()), 0
+    return int(_ALLOCATE_SEQUENCES_SQLITE.scalar(connection, parameters)), 0
 
 
 def append_events(
@@ -99,8 +104,8 @@ def append_events(
         sequence = first + offset
         body = event_body(event_id, event, directory, sequence, now)
         stored.append(StoredEvent(0, event_id, directory.id, sequence, event.type, txid, body))
-    connection.execute(
-        _INSERT_EVENTS,
+    _INSERT_EVENTS.execute_many(
+        connection,
         [
             {
                 "id": e.id,

@@ -24,7 +24,7 @@ from scimbridge.directory.models import (
 )
 from scimbridge.store import events as event_store
 from scimbridge.store.directories import directory_from_row
-from scimbridge.store.prepared import PreparedRead
+from scimbridge.store.prepared import PreparedRead, PreparedWrite
 from scimbridge.store.tables import directories, groups, memberships, user_emails, users
 
 # Bound parameters per IN (...) list: well under SQLite's 32,766 and PostgreSQL's 65,535.
@@ -112,26 +112,28 @@ _GROUP_BY_EXTERNAL_ID = select(groups.c.id).where(
 # Writes: UPDATE … WHERE binds are named ``match_*`` (SET takes the column names).
 _MATCH_DIRECTORY: BindParameter[str] = bindparam("match_directory_id")
 _MATCH_ID: BindParameter[str] = bindparam("match_id")
-_INSERT_USER = users.insert()
-_UPDATE_USER = users.update().where(
-    users.c.directory_id == _MATCH_DIRECTORY, users.c.id == _MATCH_ID
+_INSERT_USER = PreparedWrite(users.insert())
+_UPDATE_USER = PreparedWrite(
+    users.update().where(users.c.directory_id == _MATCH_DIRECTORY, users.c.id == _MATCH_ID)
 )
-_DELETE_USER = delete(users).where(
-    users.c.directory_id == _DIRECTORY, users.c.id == bindparam("id")
+_DELETE_USER = PreparedWrite(
+    delete(users).where(users.c.directory_id == _DIRECTORY, users.c.id == bindparam("id"))
 )
-_INSERT_EMAILS = user_emails.insert()
-_DELETE_EMAILS = delete(user_emails).where(
-    user_emails.c.directory_id == _DIRECTORY, user_emails.c.user_id == bindparam("user_id")
+_INSERT_EMAILS = PreparedWrite(user_emails.insert())
+_DELETE_EMAILS = PreparedWrite(
+    delete(user_emails).where(
+        user_emails.c.directory_id == _DIRECTORY, user_emails.c.user_id == bindparam("user_id")
+    )
 )
 _USERS_BY_IDS = select(users).where(
     users.c.directory_id == _DIRECTORY, users.c.id.in_(bindparam("ids", expanding=True))
 )
-_INSERT_GROUP = groups.insert()
-_UPDATE_GROUP = groups.update().where(
-    groups.c.directory_id == _MATCH_DIRECTORY, groups.c.id == _MATCH_ID
+_INSERT_GROUP = PreparedWrite(groups.insert())
+_UPDATE_GROUP = PreparedWrite(
+    groups.update().where(groups.c.directory_id == _MATCH_DIRECTORY, groups.c.id == _MATCH_ID)
 )
-_DELETE_GROUP = delete(groups).where(
-    groups.c.directory_id == _DIRECTORY, groups.c.id == bindparam("id")
+_DELETE_GROUP = PreparedWrite(
+    delete(groups).where(groups.c.directory_id == _DIRECTORY, groups.c.id == bindparam("id"))
 )
 _IN_GROUP = (memberships.c.directory_id == _DIRECTORY) & (
     memberships.c.group_id == bindparam("group_id")
@@ -140,7 +142,7 @@ _MEMBER_IDS = select(memberships.c.user_id).where(_IN_GROUP).order_by(membership
 _EXISTING_MEMBER_IDS = select(memberships.c.user_id).where(
     _IN_GROUP, memberships.c.user_id.in_(bindparam("user_ids", expanding=True))
 )
-_INSERT_MEMBERS = memberships.insert()
+_INSERT_MEMBERS = PreparedWrite(memberships.insert())
 _REMOVE_MEMBERS = delete(memberships).where(
     _IN_GROUP, memberships.c.user_id.in_(bindparam("user_ids", expanding=True))
 )
@@ -209,8 +211,8 @@ class SqlDirectoryStore:
     def _write_emails(self, user: UserRecord, emails: Sequence[EmailRecord]) -> None:
         if not emails:
             return
-        self.connection.execute(
-            _INSERT_EMAILS,
+        _INSERT_EMAILS.execute_many(
+            self.connection,
             [
                 {
                     "directory_id": user.directory_id,
@@ -225,8 +227,8 @@ class SqlDirectoryStore:
         )
 
     def insert_user(self, user: UserRecord, emails: Sequence[EmailRecord]) -> None:
-        self.connection.execute(
-            _INSERT_USER,
+        _INSERT_USER.execute(
+            self.connection,
             {
                 "id": user.id,
                 "directory_id": user.directory_id,
@@ -238,20 +240,20 @@ class SqlDirectoryStore:
         self._groups_of[user.directory_id, user.id] = []  # new here: in no group yet
 
     def update_user(self, user: UserRecord, emails: Sequence[EmailRecord] | None) -> None:
-        self.connection.execute(
-            _UPDATE_USER,
+        _UPDATE_USER.execute(
+            self.connection,
             {"match_directory_id": user.directory_id, "match_id": user.id, **_user_values(user)},
         )
         self._users.pop((user.directory_id, user.id), None)
         if emails is None:
             return
-        self.connection.execute(
-            _DELETE_EMAILS, {"directory_id": user.directory_id, "user_id": user.id}
+        _DELETE_EMAILS.execute(
+            self.connection, {"directory_id": user.directory_id, "user_id": user.id}
         )
         self._write_emails(user, emails)
 
     def delete_user(self, directory_id: str, user_id: str) -> None:
-        self.connection.execute(_DELETE_USER, {"directory_id": directory_id, "id": user_id})
+        _DELETE_USER.execute(self.connection, {"directory_id": directory_id, "id": user_id})
         self._users.pop((directory_id, user_id), None)
         self._groups_of.pop((directory_id, user_id), None)
 
@@ -308,8 +310,8 @@ class SqlDirectoryStore:
         }
 
     def insert_group(self, group: GroupRecord) -> None:
-        self.connection.execute(
-            _INSERT_GROUP,
+        _INSERT_GROUP.execute(
+            self.connection,
             {
                 "id": group.id,
                 "directory_id": group.directory_id,
@@ -320,8 +322,8 @@ class SqlDirectoryStore:
 
     def update_group(self, group: GroupRecord) -> None:
         self._groups_of.clear()  # a rename changes how its members list it
-        self.connection.execute(
-            _UPDATE_GROUP,
+        _UPDATE_GROUP.execute(
+            self.connection,
             {
                 "match_directory_id": group.directory_id,
                 "match_id": group.id,
@@ -331,7 +333,7 @@ class SqlDirectoryStore:
 
     def delete_group(self, directory_id: str, group_id: str) -> None:
         self._groups_of.clear()
-        self.connection.execute(_DELETE_GROUP, {"directory_id": directory_id, "id": group_id})
+        _DELETE_GROUP.execute(self.connection, {"directory_id": directory_id, "id": group_id})
 
     # ----------------------------------------------------------------- memberships
 
@@ -359,8 +361,8 @@ class SqlDirectoryStore:
         for user_id in user_ids:
             self._groups_of.pop((directory_id, user_id), None)
         if user_ids:
-            self.connection.execute(
-                _INSERT_MEMBERS,
+            _INSERT_MEMBERS.execute_many(
+                self.connection,
                 [
                     {
                         "group_id": group_id,
