@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, select
@@ -54,12 +56,20 @@ def setup_directory(engine: Engine, url: str, events: int) -> str:
     return directory_id
 
 
-def run_worker(engine: Engine, seconds: float, schedule: RetrySchedule) -> None:
+def run_worker(
+    engine: Engine, schedule: RetrySchedule, until: Callable[[], bool], grace: float = 0.2
+) -> None:
+    """Run a worker until ``until()`` holds (20 s at most), then ``grace`` seconds more so
+    a delivery that should not happen has the time to show up."""
+
     async def main() -> None:
         stop = asyncio.Event()
         config = WorkerConfig(allow_private=True, poll_interval=0.05, schedule=schedule)
         task = asyncio.create_task(DeliveryWorker(engine, BOX, SystemClock(), config).run(stop))
-        await asyncio.sleep(seconds)
+        deadline = time.monotonic() + 20
+        while not until() and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(grace)
         stop.set()
         await task
 
@@ -79,7 +89,7 @@ SHORT = RetrySchedule(delays=(0.01, 0.01), jitter=0, overload_minimum=0)
 def test_exhausted_schedule_marks_failing_and_keeps_the_event(engine: Engine) -> None:
     with webhook_receiver(lambda _: Answer(500)) as receiver:
         directory_id = setup_directory(engine, receiver.url, 2)
-        run_worker(engine, 1.0, SHORT)
+        run_worker(engine, SHORT, lambda: cursor(engine, directory_id).state == "failing")
     state = cursor(engine, directory_id)
     assert state.state == "failing"
     assert state.failures == 3
@@ -91,7 +101,7 @@ def test_exhausted_schedule_marks_failing_and_keeps_the_event(engine: Engine) ->
     with webhook_receiver() as healthy:
         with unit_of_work.write(engine) as connection:
             directories.update_directory(connection, directory_id, {"webhook_url": healthy.url})
-        run_worker(engine, 0.5, SHORT)
+        run_worker(engine, SHORT, lambda: len(healthy.received) >= 2)
         assert [json.loads(r.body)["sequence"] for r in healthy.received] == [1, 2]
     assert cursor(engine, directory_id).state == "active"
 
@@ -105,7 +115,7 @@ def test_410_gone_disables_without_retrying(engine: Engine) -> None:
 
     with webhook_receiver(gone) as receiver:
         directory_id = setup_directory(engine, receiver.url, 1)
-        run_worker(engine, 0.5, SHORT)
+        run_worker(engine, SHORT, lambda: cursor(engine, directory_id).state == "disabled")
     assert cursor(engine, directory_id).state == "disabled"
     assert len(calls) == 1
 
