@@ -91,7 +91,7 @@ def test_the_prepared_key_lookup_uses_an_index(engine: Engine, resource_type, fi
     lookup = filter_sql.key_lookup(resource_type, parse_filter(filter_text))
     assert lookup is not None
     column = lookup.column
-    page = _key_page(column.table.name, column.name).statement.params(
+    page = _key_page(lookup.table, column.name).statement.params(
         directory_id="directory_1", value=lookup.value, offset=0, limit=100
     )
     assert_indexed(engine, _explain(engine, _literal_sql(engine, page)))

@@ -203,7 +203,9 @@ def list_resources(
             where = filter_sql.compile_filter(
                 resource_type, node, connection.dialect.name, call.directory_id
             )
-            records = _page(connection, call.directory_id, resource_type, params, where, offset)
+            records = _filtered_page(
+                connection, call.directory_id, resource_type, params, where, offset
+            )
         resources = _render_page(runtime, connection, call, resource_type, records, params)
         total = listing.total_from_page(offset, params.count, len(records))
         if total is None:
@@ -211,7 +213,7 @@ def list_resources(
     return ScimAnswer(200, listing.list_response(resources, total, params.start_index))
 
 
-def _page(
+def _filtered_page(
     connection: Connection,
     directory_id: str,
     resource_type: ResourceType,

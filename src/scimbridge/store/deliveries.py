@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Select, and_, bindparam, func, or_, select
 
-from scimbridge.store.prepared import PreparedRead
+from scimbridge.store.prepared import PreparedRead, PreparedWrite
 from scimbridge.store.tables import deliveries, directories, events, webhook_cursors
 
 RESPONSE_EXCERPT_LIMIT = 2048
@@ -155,14 +155,15 @@ _HEAD = PreparedRead(
         events.c.sequence == bindparam("sequence"),
     )
 )
-_INSERT_ATTEMPT = deliveries.insert()
-_ACKNOWLEDGE = (
+_INSERT_ATTEMPT = PreparedWrite(deliveries.insert())
+# The fencing token: a cursor moves only while the lease that read it is still held.
+_FENCED = and_(
+    webhook_cursors.c.directory_id == bindparam("match_directory_id"),
+    webhook_cursors.c.lease_token == bindparam("match_token"),
+)
+_ACKNOWLEDGE = PreparedWrite(
     webhook_cursors.update()
-    .where(
-        webhook_cursors.c.directory_id == bindparam("match_directory_id"),
-        webhook_cursors.c.lease_token == bindparam("match_token"),
-        webhook_cursors.c.last_acked_sequence == bindparam("match_previous"),
-    )
+    .where(_FENCED, webhook_cursors.c.last_acked_sequence == bindparam("match_previous"))
     .values(
         last_acked_sequence=bindparam("acked"),
         failures=0,
@@ -203,8 +204,8 @@ def record_attempt(connection: Connection, attempt: Attempt) -> None:
     excerpt = attempt.response_excerpt
     if excerpt is not None:
         excerpt = excerpt.replace("\x00", "")[:RESPONSE_EXCERPT_LIMIT]
-    connection.execute(
-        _INSERT_ATTEMPT,
+    _INSERT_ATTEMPT.execute(
+        connection,
         {
             "directory_id": attempt.directory_id,
             "event_id": attempt.event_id,
@@ -221,12 +222,6 @@ def record_attempt(connection: Connection, attempt: Attempt) -> None:
     )
 
 
-def _fenced(directory_id: str, token: str) -> Any:
-    return and_(
-        webhook_cursors.c.directory_id == directory_id, webhook_cursors.c.lease_token == token
-    )
-
-
 def acknowledge(
     connection: Connection,
     directory_id: str,
@@ -236,8 +231,8 @@ def acknowledge(
     lease: timedelta,
 ) -> bool:
     """Move the cursor past ``sequence`` and extend the lease; False if the lease was lost."""
-    result = connection.execute(
-        _ACKNOWLEDGE,
+    moved = _ACKNOWLEDGE.execute(
+        connection,
         {
             "match_directory_id": directory_id,
             "match_token": token,
@@ -247,7 +242,7 @@ def acknowledge(
             "lease_until": now + lease,
         },
     )
-    return bool(result.rowcount)
+    return moved > 0
 
 
 def fail(
@@ -264,7 +259,7 @@ def fail(
     """Record a failed head delivery and release the lease until ``next_attempt_at``."""
     result = connection.execute(
         webhook_cursors.update()
-        .where(_fenced(directory_id, token))
+        .where(_FENCED)
         .values(
             failures=failures,
             first_failure_at=first_failure_at,
@@ -274,23 +269,21 @@ def fail(
             lease_owner=None,
             lease_token=None,
             lease_expires_at=None,
-        )
+        ),
+        {"match_directory_id": directory_id, "match_token": token},
     )
     return bool(result.rowcount)
 
 
-_RELEASE = (
+_RELEASE = PreparedWrite(
     webhook_cursors.update()
-    .where(
-        webhook_cursors.c.directory_id == bindparam("match_directory_id"),
-        webhook_cursors.c.lease_token == bindparam("match_token"),
-    )
+    .where(_FENCED)
     .values(lease_owner=None, lease_token=None, lease_expires_at=None)
 )
 
 
 def release(connection: Connection, directory_id: str, token: str) -> None:
-    connection.execute(_RELEASE, {"match_directory_id": directory_id, "match_token": token})
+    _RELEASE.execute(connection, {"match_directory_id": directory_id, "match_token": token})
 
 
 def cursor_state(connection: Connection, directory_id: str) -> Row[Any] | None:

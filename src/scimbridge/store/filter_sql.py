@@ -431,12 +431,13 @@ def is_unique_lookup(resource_type: ResourceType, node: Filter | None) -> bool:
 class KeyLookup:
     """``attr eq value`` on a uniquely indexed column, as :class:`FilterCompiler` reads it.
 
-    ``column`` and ``value`` are exactly what the compiled filter would compare, so a
-    caller may run the lookup as a prepared statement (``scim_queries.find_by_key``)
-    instead of compiling the filter; ``tests/store/test_scim_queries.py`` holds both
-    paths to the same rows.
+    ``column`` (of ``table``) and ``value`` are exactly what the compiled filter would
+    compare, so a caller may run the lookup as a prepared statement
+    (``scim_queries.find_by_key``) instead of compiling the filter;
+    ``tests/store/test_filter_sql.py`` holds both paths to the same rows.
     """
 
+    table: Table
     column: ColumnElement[Any]
     value: str
 
@@ -453,7 +454,7 @@ def key_lookup(resource_type: ResourceType, node: Filter | None) -> KeyLookup | 
         return None
     table = groups if resource_type is GROUP_RESOURCE else users
     column = _Target(table, resource_type).scalar(resolved)
-    return KeyLookup(column.expression, _text_value(column.kind, node.value))
+    return KeyLookup(table, column.expression, _text_value(column.kind, node.value))
 
 
 def compiler_for(resource_type: ResourceType, dialect: str, directory_id: str) -> FilterCompiler:

@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import threading
 from collections import namedtuple
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Select
 from sqlalchemy.engine import Dialect
@@ -39,6 +39,25 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import ReturningUpdate, UpdateBase
 
 Processor = Callable[[Any], Any]
+Key = TypeVar("Key", bound=Hashable)
+Value = TypeVar("Value")
+
+
+class _Memo(Generic[Key, Value]):
+    """Each value built once, even when threads ask for it at the same time."""
+
+    def __init__(self) -> None:
+        self._values: dict[Key, Value] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Key, build: Callable[[], Value]) -> Value:
+        value = self._values.get(key)
+        if value is None:
+            with self._lock:
+                value = self._values.get(key)
+                if value is None:
+                    value = self._values[key] = build()
+        return value
 
 
 @dataclass(frozen=True)
@@ -121,14 +140,13 @@ class PreparedRead:
 
     def __init__(self, statement: Select[Any] | ReturningUpdate[Any]) -> None:
         self.statement = statement
-        self._compiled: dict[str, _Compiled] = {}
+        self._compiled: _Memo[str, _Compiled] = _Memo()
         # Result processors depend on the driver's column type codes, known after a run.
         self._processors: dict[str, tuple[Processor | None, ...]] = {}
-        self._lock = threading.Lock()
 
     def rows(self, connection: Connection, params: Mapping[str, Any]) -> list[Any]:
         dialect = connection.dialect
-        compiled = self._compiled.get(dialect.name) or self._compile(dialect)
+        compiled = self._compiled.get(dialect.name, lambda: self._compile(dialect))
         _, raw, description = _run(connection, compiled.binds, compiled.binds.arguments(params))
         processors = self._processors.get(dialect.name)
         if processors is None:
@@ -147,19 +165,13 @@ class PreparedRead:
         return row[0] if row is not None else None
 
     def _compile(self, dialect: Dialect) -> _Compiled:
-        with self._lock:
-            known = self._compiled.get(dialect.name)
-            if known is not None:
-                return known
-            columns = self.statement.exported_columns
-            compiled = _Compiled(
-                binds=_binds(self.statement, dialect),
-                result_types=tuple(column.type for column in columns),
-                # rename: a RETURNING of an expression has no identifier for a name
-                row_type=namedtuple("Row", [c.key for c in columns], rename=True),  # type: ignore[misc]
-            )
-            self._compiled[dialect.name] = compiled
-            return compiled
+        columns = self.statement.exported_columns
+        return _Compiled(
+            binds=_binds(self.statement, dialect),
+            result_types=tuple(column.type for column in columns),
+            # rename: a RETURNING of an expression has no identifier for a name
+            row_type=namedtuple("Row", [c.key for c in columns], rename=True),  # type: ignore[misc]
+        )
 
     def _result_processors(
         self, dialect: Dialect, compiled: _Compiled, description: Any
@@ -181,8 +193,7 @@ class PreparedWrite:
 
     def __init__(self, statement: UpdateBase) -> None:
         self.statement = statement
-        self._compiled: dict[tuple[str, tuple[str, ...]], _Binds] = {}
-        self._lock = threading.Lock()
+        self._compiled: _Memo[tuple[str, tuple[str, ...]], _Binds] = _Memo()
 
     def execute(self, connection: Connection, params: Mapping[str, Any]) -> int:
         """Run once; the number of rows it touched."""
@@ -198,12 +209,7 @@ class PreparedWrite:
         _run(connection, binds, [binds.arguments(row) for row in rows], many=True)
 
     def _binds(self, dialect: Dialect, params: Mapping[str, Any]) -> _Binds:
-        key = (dialect.name, tuple(sorted(params)))
-        known = self._compiled.get(key)
-        if known is not None:
-            return known
-        with self._lock:
-            known = self._compiled.get(key)
-            if known is None:
-                known = self._compiled[key] = _binds(self.statement, dialect, list(key[1]))
-            return known
+        names = tuple(sorted(params))
+        return self._compiled.get(
+            (dialect.name, names), lambda: _binds(self.statement, dialect, list(names))
+        )

@@ -72,8 +72,7 @@ def _page(
 
 
 @functools.cache
-def _key_page(table_name: str, column_name: str) -> PreparedRead:
-    table = _TABLES[table_name]
+def _key_page(table: Table, column_name: str) -> PreparedRead:
     return PreparedRead(
         select(table)
         .where(
@@ -86,9 +85,6 @@ def _key_page(table_name: str, column_name: str) -> PreparedRead:
     )
 
 
-_TABLES = {users.name: users, groups.name: groups}
-
-
 def find_by_key(
     connection: Connection, directory_id: str, lookup: KeyLookup, offset: int, limit: int
 ) -> list[Any]:
@@ -96,11 +92,9 @@ def find_by_key(
     as one prepared statement instead of a filter compiled per request."""
     if limit <= 0:
         return []
-    column = lookup.column
-    assert isinstance(column, ColumnClause)
-    assert isinstance(column.table, Table)
-    page = _key_page(column.table.name, column.name)
-    to_record = group_from_row if column.table is groups else user_from_row
+    assert isinstance(lookup.column, ColumnClause)  # a plain indexed column, never an expression
+    page = _key_page(lookup.table, lookup.column.name)
+    to_record = group_from_row if lookup.table is groups else user_from_row
     rows = page.rows(
         connection,
         {"directory_id": directory_id, "value": lookup.value, "offset": offset, "limit": limit},
