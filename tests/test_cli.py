@@ -13,6 +13,7 @@ def run(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
         **os.environ,
         "SCIMBRIDGE_DATABASE_URL": database_url,
         "SCIMBRIDGE_ADMIN_TOKEN": "sbadm_cli",
+        "SCIMBRIDGE_SECRET_KEY": "test-secret-key",
     }
     return subprocess.run(
         [sys.executable, "-m", "scimbridge", *args],

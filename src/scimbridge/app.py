@@ -25,13 +25,13 @@ from scimbridge.api import (
 )
 from scimbridge.api.bodies import BodyLimit
 from scimbridge.api.handlers import error_response
+from scimbridge.api.headers import HeaderLimits
 from scimbridge.bootstrap import ensure_credentials
 from scimbridge.clock import Clock, SystemClock
 from scimbridge.config import Settings
 from scimbridge.events.embedded import run_worker
 from scimbridge.observability.metrics import HttpMetrics, MetricsMiddleware
 from scimbridge.runtime import Runtime
-from scimbridge.secrets_box import SecretBox
 from scimbridge.store import calls
 from scimbridge.store.engine import create_db_engine
 
@@ -87,7 +87,7 @@ def create_app(
             engine=db,
             clock=clock or SystemClock(),
             admin_token_hash=credentials.admin_token_hash,
-            secret_box=SecretBox(credentials.secret_key),
+            secret_box=credentials.box(),
             inline_database=calls.may_run_inline(db, settings.sqlite_inline),
         )
         app.state.runtime = runtime
@@ -123,6 +123,7 @@ def create_app(
     # Added last runs first: the target is vetted and normalised before metrics match it.
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestTarget)
+    app.add_middleware(HeaderLimits)
     app.add_middleware(handlers.UnexpectedErrors)
     return app
 

@@ -15,14 +15,13 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from scimbridge import __version__
+from scimbridge import __version__, secret_keys
 from scimbridge.bootstrap import ensure_credentials, ensure_schema, reset_admin_token
 from scimbridge.clock import SystemClock
 from scimbridge.config import Settings
 from scimbridge.errors import ScimbridgeError
 from scimbridge.events.embedded import run_worker
 from scimbridge.runtime import Runtime
-from scimbridge.secrets_box import SecretBox
 from scimbridge.services import directories as directory_service
 from scimbridge.store import calls
 from scimbridge.store.engine import create_db_engine
@@ -45,7 +44,7 @@ def _runtime(settings: Settings) -> Runtime:
         engine=engine,
         clock=SystemClock(),
         admin_token_hash=credentials.admin_token_hash,
-        secret_box=SecretBox(credentials.secret_key),
+        secret_box=credentials.box(),
         inline_database=calls.may_run_inline(engine, settings.sqlite_inline),
     )
 
@@ -109,7 +108,31 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_admin_token(args: argparse.Namespace, settings: Settings) -> int:
     runtime = _runtime(settings)
     if args.reset:
-        _announce_admin_token(reset_admin_token(runtime.engine))
+        _announce_admin_token(reset_admin_token(runtime.engine, settings))
+    return 0
+
+
+def cmd_secret_key(args: argparse.Namespace, settings: Settings) -> int:
+    """``add`` a new key to the key file; ``rotate`` every ciphertext to the first key."""
+    ensure_schema(settings)
+    if args.action == "add":
+        path = secret_keys.add_key(settings)
+        print(
+            f"a new secret key is first in {path}; restart every process with this file, "
+            "then run 'scimbridge secret-key rotate'",
+            file=sys.stderr,
+        )
+        return 0
+    engine = create_db_engine(settings.database_url)
+    try:
+        rotation = secret_keys.rotate(settings, engine)
+    finally:
+        engine.dispose()
+    print(
+        f"re-encrypted {rotation.ciphertexts} secrets of {rotation.directories} directories "
+        "under the current secret key",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -163,6 +186,15 @@ def build_parser() -> argparse.ArgumentParser:
     admin = commands.add_parser("admin-token", help="manage the admin token")
     admin.add_argument("--reset", action="store_true", help="issue a new admin token")
     admin.set_defaults(handler=cmd_admin_token)
+
+    secret_key = commands.add_parser("secret-key", help="rotate the secret key")
+    secret_key.add_argument(
+        "action",
+        choices=("add", "rotate"),
+        help="add: put a new key first in the key file; rotate: re-encrypt every stored "
+        "secret under the first key",
+    )
+    secret_key.set_defaults(handler=cmd_secret_key)
 
     directories = commands.add_parser("directories", help="manage directories")
     actions = directories.add_subparsers(dest="action", required=True)

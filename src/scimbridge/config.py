@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     admin_token: str | None = None
     public_url: str | None = None
     secret_key: str | None = None
+    # Older keys still accepted for decryption while rotating (comma-separated).
+    secret_key_previous: str | None = None
+    # Where the key lives when SCIMBRIDGE_SECRET_KEY is unset (see secret_keys.py).
+    secret_key_file: str | None = None
     webhook_allow_private: bool = False
     host: str = "127.0.0.1"
     port: int = 8000

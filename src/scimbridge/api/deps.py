@@ -6,6 +6,7 @@ import hmac
 
 from starlette.requests import Request
 
+from scimbridge.bootstrap import admin_credential
 from scimbridge.errors import Unauthorized
 from scimbridge.ids import hash_token
 from scimbridge.runtime import Runtime
@@ -30,10 +31,20 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-def require_admin(request: Request) -> Runtime:
-    """FastAPI dependency: the admin token, compared in constant time."""
+async def require_admin(request: Request) -> Runtime:
+    """FastAPI dependency: the admin token, compared in constant time.
+
+    Unless ``SCIMBRIDGE_ADMIN_TOKEN`` pins it, the expected hash is read from the database
+    on every request (one primary-key lookup), not cached at start-up: a reset
+    (``scimbridge admin-token --reset``) must end the old token at once on every process.
+    """
     runtime = runtime_of(request)
     token = bearer_token(request)
-    if token is None or not hmac.compare_digest(hash_token(token), runtime.admin_token_hash):
+    if token is None:
+        raise Unauthorized("a valid admin bearer token is required")
+    expected: str | None = runtime.admin_token_hash
+    if not runtime.settings.admin_token:
+        expected = (await runtime.run_db(True, admin_credential, runtime.engine)).token_hash
+    if expected is None or not hmac.compare_digest(hash_token(token), expected):
         raise Unauthorized("a valid admin bearer token is required")
     return runtime

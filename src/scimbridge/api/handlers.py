@@ -7,21 +7,41 @@ error shape the contract does not promise.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scimbridge.api.bodies import BodyTooLarge, InvalidJson
 from scimbridge.api.responses import json_response, scim_response
 from scimbridge.errors import ScimbridgeError
+from scimbridge.observability import redaction
 from scimbridge.scim.errors import ScimError
 
-log = logging.getLogger("scimbridge.api")
+log = redaction.logger("scimbridge.api")
+
+# What a client hanging up mid-request raises: Starlette's ClientDisconnect when the body
+# is read after ``http.disconnect``, anyio's stream errors and the OS's socket errors on
+# streams that were closed under us. Nothing went wrong on our side, and there is nobody
+# to answer.
+DISCONNECTS: tuple[type[BaseException], ...] = (
+    ClientDisconnect,
+    anyio.ClosedResourceError,
+    anyio.BrokenResourceError,
+    anyio.EndOfStream,
+    ConnectionError,
+)
+
+
+def is_disconnect(error: BaseException) -> bool:
+    if isinstance(error, BaseExceptionGroup):
+        return all(is_disconnect(inner) for inner in error.exceptions)
+    return isinstance(error, DISCONNECTS)
 
 
 def is_scim_path(path: str) -> bool:
@@ -112,6 +132,8 @@ class UnexpectedErrors:
 
     Starlette's own catch-all re-raises after answering, and uvicorn then drops the
     connection, which a keep-alive client (every IdP) sees as a reset instead of a 500.
+    A client that hung up is not an error (``is_disconnect``), and a database error is
+    logged without the values it carried (``observability.redaction``).
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -131,10 +153,16 @@ class UnexpectedErrors:
 
         try:
             await self.app(scope, receive, tracking_send)
-        except Exception:
+        except Exception as error:
+            if is_disconnect(error):
+                log.debug("client went away during %s %s", scope.get("method"), scope.get("path"))
+                return
+            # Logged through the redacting logger; re-raised, uvicorn would log it again
+            # with the driver's message (personal data). Returning with the response
+            # unfinished makes uvicorn close the connection, which is what must happen.
             log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
             if started:
-                raise
+                return
             response = error_response(
                 scope["path"], 500, "internal error; see the server log", "internal_error"
             )

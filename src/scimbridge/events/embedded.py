@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from datetime import timedelta
 
 import psycopg
@@ -20,10 +19,11 @@ from sqlalchemy import Engine
 from scimbridge.config import Settings
 from scimbridge.events.schedule import RetrySchedule
 from scimbridge.events.worker import DeliveryWorker, WorkerConfig
+from scimbridge.observability import redaction
 from scimbridge.runtime import Runtime
 from scimbridge.store.events import NOTIFY_CHANNEL
 
-log = logging.getLogger("scimbridge.webhooks")
+log = redaction.logger("scimbridge.webhooks")
 
 
 def worker_config(settings: Settings) -> WorkerConfig:

@@ -69,3 +69,12 @@ def is_allowed(text: str, *, allow_private: bool) -> bool:
     except ValueError:
         return False
     return allow_private or not is_blocked(address)
+
+
+def refused(addresses: list[str], *, allow_private: bool) -> list[str]:
+    """The addresses of a host's answer that a connection may not go to.
+
+    A host is usable only if this is empty: one private answer among public ones is
+    enough for a client that picks the address (or a rebinding DNS server) to reach it.
+    """
+    return [a for a in addresses if not is_allowed(a, allow_private=allow_private)]

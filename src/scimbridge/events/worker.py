@@ -13,7 +13,6 @@ one process keeps hundreds of deliveries in flight.
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import secrets
 import socket
@@ -28,11 +27,12 @@ from scimbridge.clock import Clock
 from scimbridge.events.schedule import RetrySchedule, parse_retry_after
 from scimbridge.events.signing import signature_headers
 from scimbridge.events.transport import POOL_EXTENSION, pool_of, webhook_client
+from scimbridge.observability import redaction
 from scimbridge.secrets_box import SecretBox
 from scimbridge.store import calls, unit_of_work
 from scimbridge.store import deliveries as store
 
-log = logging.getLogger("scimbridge.webhooks")
+log = redaction.logger("scimbridge.webhooks")
 
 RESPONSE_READ_LIMIT = 4096
 

@@ -10,7 +10,6 @@ import base64
 import binascii
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import orjson
 from sqlalchemy import Connection
@@ -21,6 +20,7 @@ from scimbridge.directory.models import DirectoryRecord
 from scimbridge.directory.normalize import effective_attribute_map
 from scimbridge.errors import InvalidRequest, NotFound
 from scimbridge.runtime import Runtime
+from scimbridge.services import webhook_urls
 from scimbridge.store import deliveries as delivery_store
 from scimbridge.store import directories as store
 from scimbridge.store import unit_of_work
@@ -83,18 +83,11 @@ def validate_provider(provider: str) -> str:
     return provider
 
 
-def validate_webhook_url(url: str) -> str:
-    """http(s) only, a host, no credentials in the URL (RELIABILITY.md §5).
-
-    Whether the host resolves to a private address is decided when delivering, because
-    DNS can change between now and then.
-    """
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidRequest("webhook_url must be an absolute http:// or https:// URL")
-    if parts.username or parts.password:
-        raise InvalidRequest("webhook_url must not carry credentials")
-    return url
+def validate_webhook_url(runtime: Runtime, url: str) -> str:
+    """The same policy at save time as at delivery (``services.webhook_urls``)."""
+    return webhook_urls.validate_webhook_url(
+        url, allow_private=runtime.settings.webhook_allow_private
+    )
 
 
 def validate_webhook_secret(secret: str) -> str:
@@ -121,7 +114,7 @@ def create_directory(runtime: Runtime, data: DirectoryInput) -> dict[str, Any]:
     validate_provider(data.provider)
     if not data.name.strip() or not data.tenant.strip():
         raise InvalidRequest("name and tenant must not be empty")
-    webhook_url = validate_webhook_url(data.webhook_url) if data.webhook_url else None
+    webhook_url = validate_webhook_url(runtime, data.webhook_url) if data.webhook_url else None
     generated_secret = None
     secret = validate_webhook_secret(data.webhook_secret) if data.webhook_secret else None
     if webhook_url and secret is None:
@@ -199,12 +192,15 @@ def update_directory(
         values["attribute_map"] = validate_attribute_map(dict(changes["attribute_map"] or {}))
     if "connection" in changes:
         values["connection_ciphertext"] = _encrypt_json(runtime, changes["connection"])
+    if changes.get("webhook_url"):
+        # Before the transaction: resolving the host must not hold the write lock.
+        validate_webhook_url(runtime, changes["webhook_url"])
     with unit_of_work.write(runtime.engine) as connection:
         current = _require(connection, directory_id)
         now = runtime.clock.now()
         if "webhook_url" in changes:
             url = changes["webhook_url"]
-            values["webhook_url"] = validate_webhook_url(url) if url else None
+            values["webhook_url"] = url or None
             if url and current.webhook_url is None:
                 # A webhook added now starts with new events; the history is in the feed.
                 delivery_store.restart_cursor(connection, directory_id, current.last_sequence, now)

@@ -28,3 +28,7 @@ def setting_or_create(connection: Connection, key: str, value: str) -> tuple[str
         return existing, False
     connection.execute(app_settings.insert().values(key=key, value=value))
     return value, True
+
+
+def delete_setting(connection: Connection, key: str) -> None:
+    connection.execute(app_settings.delete().where(app_settings.c.key == key))

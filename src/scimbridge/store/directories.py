@@ -115,3 +115,15 @@ def webhook_secret_ciphertext(connection: Connection, directory_id: str) -> str 
     return connection.execute(
         select(directories.c.webhook_secret_ciphertext).where(directories.c.id == directory_id)
     ).scalar()
+
+
+def ciphertexts(connection: Connection) -> list[tuple[str, dict[str, str]]]:
+    """Every directory's encrypted values by column (for re-encryption under a new key)."""
+    columns = (directories.c.webhook_secret_ciphertext, directories.c.connection_ciphertext)
+    rows = connection.execute(select(directories.c.id, *columns).order_by(directories.c.id))
+    found = []
+    for row in rows:
+        values = {column.name: row[i + 1] for i, column in enumerate(columns) if row[i + 1]}
+        if values:
+            found.append((row[0], values))
+    return found

@@ -12,6 +12,8 @@ Savepoints / Transactional DDL" for pysqlite).
 
 from __future__ import annotations
 
+import contextlib
+import os
 from typing import Any
 
 import orjson
@@ -42,6 +44,11 @@ def is_sqlite(url: str) -> bool:
 
 
 def create_db_engine(url: str, *, busy_timeout_ms: int = 30_000, pool_size: int = 10) -> Engine:
+    """An engine that never puts bound parameters (users' personal data) in errors.
+
+    ``hide_parameters=True``: SQLAlchemy's ``StatementError`` text, and so every logged
+    traceback of a database error, shows the statement without its parameter values.
+    """
     url = normalize_url(url)
     if is_sqlite(url):
         return _sqlite_engine(url, busy_timeout_ms)
@@ -51,6 +58,7 @@ def create_db_engine(url: str, *, busy_timeout_ms: int = 30_000, pool_size: int 
         max_overflow=pool_size,
         pool_pre_ping=True,
         pool_recycle=1800,
+        hide_parameters=True,
         **JSON_OPTIONS,
         connect_args={
             # Bound what a stuck transaction can cost everyone else (RELIABILITY.md §3).
@@ -59,12 +67,29 @@ def create_db_engine(url: str, *, busy_timeout_ms: int = 30_000, pool_size: int 
     )
 
 
+def create_private_file(path: str) -> None:
+    """Create ``path`` empty with mode 0600 unless it exists (SQLite takes it as new).
+
+    SQLite creates a database with the process umask (often 0644: readable by every
+    local user) and its ``-wal`` and ``-shm`` files with the database file's mode
+    (sqlite.org/src os_unix.c ``findCreateFileMode``), so creating the database file
+    0600 first keeps all three private. An existing file keeps the mode it has.
+    """
+    # A missing directory is left for SQLite to report in its own words.
+    with contextlib.suppress(FileExistsError, FileNotFoundError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
-    memory = make_url(url).database in (None, "", ":memory:")
+    database = make_url(url).database
+    memory = database in (None, "", ":memory:")
+    if database and not memory and not database.startswith("file:"):
+        create_private_file(database)
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
         poolclass=NullPool if memory else None,
+        hide_parameters=True,
         **JSON_OPTIONS,
     )
 

@@ -123,8 +123,14 @@ def _run(
         rows = cursor.fetchall() if description is not None else None
         return cursor.rowcount, rows, description
     except dialect.loaded_dbapi.Error as error:
+        # hide_parameters: the values are users' personal data (create_db_engine).
         raise DBAPIError.instance(
-            binds.sql, arguments, error, dialect.loaded_dbapi.Error, dialect=dialect
+            binds.sql,
+            arguments,
+            error,
+            dialect.loaded_dbapi.Error,
+            hide_parameters=True,
+            dialect=dialect,
         ) from error
     finally:
         cursor.close()
