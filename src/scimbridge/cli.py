@@ -107,8 +107,11 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_admin_token(args: argparse.Namespace, settings: Settings) -> int:
     runtime = _runtime(settings)
-    if args.reset:
-        _announce_admin_token(reset_admin_token(runtime.engine, settings))
+    try:
+        if args.reset:
+            _announce_admin_token(reset_admin_token(runtime.engine, settings))
+    finally:
+        runtime.engine.dispose()
     return 0
 
 
