@@ -61,6 +61,8 @@ def _announce_admin_token(token: str) -> None:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from scimbridge.api.headers import server_options
+
     settings = settings.model_copy(update={"host": args.host, "port": args.port})
     runtime = _runtime(settings)
     runtime.engine.dispose()
@@ -78,6 +80,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         log_level=settings.log_level,
         access_log=False,
         server_header=False,
+        **server_options(),
     )
     return 0
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import httpx
 import uvicorn
 
+from scimbridge.api.headers import server_options
 from scimbridge.app import create_app
 from scimbridge.config import Settings
 from tests.support.postgres import free_port
@@ -29,7 +30,14 @@ def running_server(settings: Settings) -> Iterator[RunningServer]:
     port = free_port()
     settings = settings.model_copy(update={"port": port, "host": "127.0.0.1"})
     app = create_app(settings)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        **server_options(),
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
