@@ -6,15 +6,22 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 
-def run(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+def run(
+    database_url: str, *args: str, key_file: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The CLI in a child process; with ``key_file``, the key lives there, not in the env."""
     env = {
         **os.environ,
         "SCIMBRIDGE_DATABASE_URL": database_url,
         "SCIMBRIDGE_ADMIN_TOKEN": "sbadm_cli",
         "SCIMBRIDGE_SECRET_KEY": "test-secret-key",
     }
+    if key_file is not None:
+        del env["SCIMBRIDGE_SECRET_KEY"]
+        env["SCIMBRIDGE_SECRET_KEY_FILE"] = str(key_file)
     return subprocess.run(
         [sys.executable, "-m", "scimbridge", *args],
         env=env,
@@ -46,3 +53,33 @@ def test_directories_commands(databases) -> None:
     assert "not found" in missing.stderr
     bad = run(url, "directories", "create", "--name", "X", "--tenant", "t", "--provider", "nope")
     assert bad.returncode == 1
+
+
+def key_lines(path: Path) -> list[str]:
+    return [line for line in path.read_text().splitlines() if not line.startswith("#")]
+
+
+def test_secret_key_add_and_rotate(databases, tmp_path: Path) -> None:
+    url = databases.new_url()
+    key_file = tmp_path / "secret.key"
+    created = run(
+        url,
+        *("directories", "create", "--name", "Acme", "--tenant", "acme", "--provider", "okta"),
+        *("--webhook-url", "https://93.184.215.14/hook"),
+        key_file=key_file,
+    )
+    assert created.returncode == 0, created.stderr
+    [first_key] = key_lines(key_file)
+    added = run(url, "secret-key", "add", key_file=key_file)
+    assert added.returncode == 0, added.stderr
+    new_key, old_key = key_lines(key_file)
+    assert old_key == first_key
+    rotated = run(url, "secret-key", "rotate", key_file=key_file)
+    assert rotated.returncode == 0, rotated.stderr
+    assert "re-encrypted 1 secrets of 1 directories" in rotated.stderr
+    assert key_lines(key_file) == [new_key]
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+    # The environment's key is not this database's: a clear refusal, not a traceback.
+    other = run(url, "directories", "list")
+    assert other.returncode == 1
+    assert "not the one this database's secrets are encrypted with" in other.stderr

@@ -197,7 +197,9 @@ def test_a_constraint_violation_is_sqlalchemys_integrity_error(engine: Engine) -
             insert.execute(connection, _user_row("twice", directory_id))
             insert.execute(connection, _user_row("twice", directory_id))
 
-    with pytest.raises(IntegrityError):
+    with pytest.raises(IntegrityError) as raised:
         insert_twice()
+    # Like the engine's own errors, never the row's values (users' personal data).
+    assert "parameters hidden" in str(raised.value)
     with unit_of_work.read(engine) as connection:  # the transaction rolled back whole
         assert _GET_USER.first(connection, {"directory_id": directory_id, "id": "twice"}) is None
