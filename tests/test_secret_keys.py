@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -26,6 +25,7 @@ from scimbridge.store import directories as directory_store
 from scimbridge.store.engine import create_db_engine
 from tests.conftest import make_settings
 from tests.support.postgres import create_database
+from tests.support.rows import insert_directory
 
 
 def mode(path: Path) -> int:
@@ -57,20 +57,13 @@ def key_file(settings: Settings) -> Path:
 
 
 def store_secret(engine: Engine, directory_id: str, ciphertext: str) -> None:
-    with unit_of_work.write(engine) as connection:
-        directory_store.insert_directory(
-            connection,
-            directory_id=directory_id,
-            name="Acme",
-            tenant="acme",
-            provider="okta",
-            scim_token_hash="hash-" + directory_id,
-            webhook_url="https://hooks.example.com/x",
-            webhook_secret_ciphertext=ciphertext,
-            attribute_map={},
-            connection_ciphertext=ciphertext,
-            now=datetime.now(UTC),
-        )
+    insert_directory(
+        engine,
+        directory_id,
+        webhook_url="https://hooks.example.com/x",
+        webhook_secret_ciphertext=ciphertext,
+        connection_ciphertext=ciphertext,
+    )
 
 
 def stored_ciphertexts(engine: Engine) -> list[str]:
