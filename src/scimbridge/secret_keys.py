@@ -87,8 +87,13 @@ def read_key_file(path: Path) -> KeyRing | None:
     """The keys in ``path`` (one per line, ``#`` comments), or None if it does not exist."""
     try:
         text = path.read_text(encoding="utf-8")
+        mode = path.stat().st_mode
     except FileNotFoundError:
         return None
+    except OSError as error:
+        raise SecretKeyError(f"cannot read the secret key file {path}: {error}") from None
+    if mode & 0o077:
+        log.warning("the secret key file %s is readable by other users: chmod 600 it", path)
     keys = [line.strip() for line in text.splitlines()]
     keys = [key for key in keys if key and not key.startswith("#")]
     if not keys:
@@ -163,10 +168,11 @@ def _load(settings: Settings, engine: Engine) -> KeyRing:
             # An in-memory database dies with the process, and its key with it.
             ring = KeyRing((legacy or new_key(),))
         else:
+            moved = " (the key an older version kept in the database is moved there)"
             raise SecretKeyError(
                 "no secret key: on PostgreSQL set SCIMBRIDGE_SECRET_KEY (the same value on "
                 "every process) or SCIMBRIDGE_SECRET_KEY_FILE (a file every process reads; "
-                "generated there, mode 0600, if missing)"
+                f"generated there, mode 0600, if missing{moved if legacy else ''})"
             )
         legacy_kept = legacy is not None and legacy in ring.keys
         if legacy is not None and not legacy_kept:
@@ -251,7 +257,15 @@ def rotate(settings: Settings, engine: Engine) -> Rotation:
         app_settings.delete_setting(connection, LEGACY_SECRET_KEY)
     # Only once the re-encryption is committed may the old keys go.
     if ring.file is not None and len(ring.keys) > 1:
-        write_key_file(ring.file, [ring.keys[0]], replace=True)
+        try:
+            write_key_file(ring.file, [ring.keys[0]], replace=True)
+        except OSError as error:  # a read-only mounted secret, say: harmless, say so
+            log.warning(
+                "every secret is under the first key of %s, but the older keys could not "
+                "be removed from it (%s); remove them by hand",
+                ring.file,
+                error,
+            )
     return Rotation(directories=len(rows), ciphertexts=count)
 
 
@@ -266,5 +280,8 @@ def add_key(settings: Settings) -> Path:
     ring = read_key_file(path) if path is not None else None
     if path is None or ring is None:
         raise SecretKeyError("there is no secret key file to add a key to")
-    write_key_file(path, [new_key(), *ring.keys], replace=True)
+    try:
+        write_key_file(path, [new_key(), *ring.keys], replace=True)
+    except OSError as error:
+        raise SecretKeyError(f"cannot write the secret key file {path}: {error}") from None
     return path
