@@ -69,15 +69,15 @@ def ensure_credentials(settings: Settings, engine: Engine) -> Credentials:
 
 
 def _read_admin_credential(connection: Connection) -> AdminCredential:
-    generation = app_settings.get_setting(connection, ADMIN_TOKEN_GENERATION)
+    found = app_settings.get_settings(connection, [ADMIN_TOKEN_HASH, ADMIN_TOKEN_GENERATION])
     return AdminCredential(
-        token_hash=app_settings.get_setting(connection, ADMIN_TOKEN_HASH),
-        generation=int(generation or 0),
+        token_hash=found.get(ADMIN_TOKEN_HASH),
+        generation=int(found.get(ADMIN_TOKEN_GENERATION) or 0),
     )
 
 
 def admin_credential(engine: Engine) -> AdminCredential:
-    """The stored admin token hash, read per request: two primary-key lookups."""
+    """The stored admin token hash and generation, read per request (one indexed query)."""
     with unit_of_work.read(engine) as connection:
         return _read_admin_credential(connection)
 

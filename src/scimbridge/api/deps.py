@@ -35,7 +35,7 @@ async def require_admin(request: Request) -> Runtime:
     """FastAPI dependency: the admin token, compared in constant time.
 
     Unless ``SCIMBRIDGE_ADMIN_TOKEN`` pins it, the expected hash is read from the database
-    on every request (one primary-key lookup), not cached at start-up: a reset
+    on every request (one primary-key query), not cached at start-up: a reset
     (``scimbridge admin-token --reset``) must end the old token at once on every process.
     """
     runtime = runtime_of(request)

@@ -32,3 +32,11 @@ def setting_or_create(connection: Connection, key: str, value: str) -> tuple[str
 
 def delete_setting(connection: Connection, key: str) -> None:
     connection.execute(app_settings.delete().where(app_settings.c.key == key))
+
+
+def get_settings(connection: Connection, keys: list[str]) -> dict[str, str]:
+    """Several settings in one query (absent ones are missing from the answer)."""
+    rows = connection.execute(
+        select(app_settings.c.key, app_settings.c.value).where(app_settings.c.key.in_(keys))
+    )
+    return {key: value for key, value in rows}
