@@ -45,3 +45,17 @@ def test_directories_commands(databases) -> None:
     assert "not found" in missing.stderr
     bad = run(url, "directories", "create", "--name", "X", "--tenant", "t", "--provider", "nope")
     assert bad.returncode == 1
+
+
+def test_create_with_deprovision_policy(databases) -> None:
+    url = databases.empty_url()
+    assert run(url, "migrate").returncode == 0
+    base = ("directories", "create", "--name", "Acme", "--tenant", "acme", "--provider", "okta")
+    default = json.loads(run(url, *base).stdout)
+    assert default["deprovision_policy"] == "deactivate"
+    created = run(url, *base, "--deprovision-policy", "delete")
+    assert created.returncode == 0, created.stderr
+    assert json.loads(created.stdout)["deprovision_policy"] == "delete"
+    bad = run(url, *base, "--deprovision-policy", "purge")
+    assert bad.returncode == 2
+    assert "--deprovision-policy" in bad.stderr

@@ -56,8 +56,3 @@ _PROVIDER_DEFAULTS: dict[str, DeprovisionPolicy] = {"google": "delete"}
 def default_policy(provider: str) -> DeprovisionPolicy:
     """The policy a new directory of ``provider`` gets when none is given."""
     return _PROVIDER_DEFAULTS.get(provider, DEFAULT_POLICY)
-
-
-def providers_defaulting_to(policy: DeprovisionPolicy) -> tuple[str, ...]:
-    """Providers whose default is ``policy`` (the migration back-fills existing rows)."""
-    return tuple(sorted(p for p, value in _PROVIDER_DEFAULTS.items() if value == policy))

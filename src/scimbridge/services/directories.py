@@ -129,8 +129,11 @@ def validate_attribute_map(mapping: dict[str, str]) -> dict[str, str]:
 
 def create_directory(runtime: Runtime, data: DirectoryInput) -> dict[str, Any]:
     validate_provider(data.provider)
-    policy = data.deprovision_policy or default_policy(data.provider)
-    validate_deprovision_policy(policy)
+    policy = validate_deprovision_policy(
+        default_policy(data.provider)
+        if data.deprovision_policy is None
+        else data.deprovision_policy
+    )
     if not data.name.strip() or not data.tenant.strip():
         raise InvalidRequest("name and tenant must not be empty")
     webhook_url = validate_webhook_url(data.webhook_url) if data.webhook_url else None
