@@ -111,11 +111,16 @@ class TestOneLogin:
         assert after["name"]["familyName"] == "Login"
         assert after["title"] == "Director"
         assert after["active"] is False
-        # Several operations in one request are one change, hence one event.
-        updated = events_of(admin, directory, "user.updated")
-        assert len(updated) == 1
-        assert updated[0]["data"]["first_name"] == "Olga"
-        assert updated[0]["data"]["active"] is False
+        # Several operations in one request are one change, hence one event; with the
+        # deactivation among them it is `user.deactivated`, the rest in `previous`.
+        assert events_of(admin, directory, "user.updated") == []
+        (deactivated,) = events_of(admin, directory, "user.deactivated")
+        assert deactivated["data"]["first_name"] == "Olga"
+        assert deactivated["data"]["active"] is False
+        previous = deactivated["data"]["previous"]
+        assert previous["active"] is True
+        assert previous["first_name"] == user["name"]["givenName"]
+        assert previous["last_name"] == user["name"]["familyName"]
 
 
 class TestJumpCloud:
