@@ -197,6 +197,10 @@ class TestPing:
             assert fetch(scim, f"/Users/{user['id']}")["active"] is False
         got = admin.get(f"/api/v1/directories/{directory.id}/users/{user['id']}").json()
         assert got["active"] is False
+        assert [e["type"] for e in all_events(admin, directory.id)] == [
+            "user.created",
+            "user.deactivated",
+        ]
 
     def test_groups_resource_url_with_members(self, admin: httpx.Client) -> None:
         _, client = provider_client(admin, "ping")
