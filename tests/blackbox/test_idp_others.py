@@ -173,6 +173,36 @@ class TestJumpCloud:
                 assert response.status_code in (200, 204), response.text
             assert member_ids(fetch(scim, f"/Groups/{group['id']}")) == [bob]
 
+    def test_unbinding_deactivates_then_rebinding_reactivates(self, admin: httpx.Client) -> None:
+        """``user_deprovision`` "change an existing user to inactive": the user stays, so
+        a rebind is a reactivation of the same id, with the group it is still in."""
+        directory, client = provider_client(admin, "jumpcloud")
+        assert directory.body["deprovision_policy"] == "deactivate"
+        with client as scim:
+            user = create(scim, "/Users", user_resource())
+            group = create(
+                scim,
+                "/Groups",
+                {
+                    "schemas": [GROUP_SCHEMA],
+                    "displayName": "JC Staff",
+                    "members": [{"value": user["id"]}],
+                },
+            )
+            for active in (False, True):
+                response = scim.patch(
+                    f"/Users/{user['id']}",
+                    json=patch_body({"op": "replace", "path": "active", "value": active}),
+                )
+                assert response.status_code == 200, response.text
+        user_events = [e for e in all_events(admin, directory.id) if e["type"].startswith("user.")]
+        assert [e["type"] for e in user_events] == [
+            "user.created",
+            "user.deactivated",
+            "user.reactivated",
+        ]
+        assert user_events[2]["data"]["groups"] == [{"id": group["id"], "name": "JC Staff"}]
+
 
 class TestPing:
     """PingFederate, "Defining a provisioning target" and the SCIM outbound connector
