@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,7 +12,6 @@ from sqlalchemy.exc import IntegrityError
 
 from scimbridge.directory.models import PendingEvent
 from scimbridge.store import migrate, unit_of_work
-from scimbridge.store.engine import create_db_engine
 from scimbridge.store.resources import SqlDirectoryStore
 from scimbridge.store.tables import deliveries, directories, events
 
@@ -22,15 +20,9 @@ BEFORE = "0002"
 
 
 @pytest.fixture
-def url(databases) -> str:
+def database_url(databases) -> str:
+    """An empty database (overrides conftest's migrated one): these tests migrate it."""
     return databases.empty_url()
-
-
-@pytest.fixture
-def engine_at(url: str) -> Iterator[Engine]:
-    engine = create_db_engine(url)
-    yield engine
-    engine.dispose()
 
 
 def directory_row(directory_id: str, provider: str) -> dict[str, Any]:
@@ -71,9 +63,11 @@ def rejects(engine: Engine, statement: Any) -> bool:
     return False
 
 
-def test_upgrade_keeps_the_delivery_log_and_backfills_policies(url: str, engine_at: Engine) -> None:
-    migrate.upgrade(url, BEFORE)
-    with unit_of_work.write(engine_at) as connection:
+def test_upgrade_keeps_the_delivery_log_and_backfills_policies(
+    database_url: str, engine: Engine
+) -> None:
+    migrate.upgrade(database_url, BEFORE)
+    with unit_of_work.write(engine) as connection:
         connection.execute(insert(directories).values(directory_row("directory_g", "google")))
         connection.execute(insert(directories).values(directory_row("directory_o", "okta")))
         connection.execute(insert(events).values(event_row("directory_o", 1, "user.updated")))
@@ -90,8 +84,8 @@ def test_upgrade_keeps_the_delivery_log_and_backfills_policies(url: str, engine_
                 status_code=200,
             )
         )
-    migrate.upgrade(url)
-    with unit_of_work.read(engine_at) as connection:
+    migrate.upgrade(database_url)
+    with unit_of_work.read(engine) as connection:
         policies = dict(
             connection.execute(select(directories.c.id, directories.c.deprovision_policy)).all()
         )
@@ -103,20 +97,22 @@ def test_upgrade_keeps_the_delivery_log_and_backfills_policies(url: str, engine_
     assert kept == 1
     assert old_event == "user.updated"  # existing events are not migrated
     assert not rejects(
-        engine_at, insert(events).values(event_row("directory_o", 2, "user.deactivated"))
+        engine, insert(events).values(event_row("directory_o", 2, "user.deactivated"))
     )
-    assert rejects(engine_at, insert(events).values(event_row("directory_o", 3, "user.bogus")))
+    assert rejects(engine, insert(events).values(event_row("directory_o", 3, "user.bogus")))
     assert rejects(
-        engine_at,
+        engine,
         directories.update()
         .values(deprovision_policy="purge")
         .where(directories.c.id == "directory_o"),
     )
 
 
-def test_downgrade_rewrites_lifecycle_events_to_user_updated(url: str, engine_at: Engine) -> None:
-    migrate.upgrade(url)
-    with unit_of_work.write(engine_at) as connection:
+def test_downgrade_rewrites_lifecycle_events_to_user_updated(
+    database_url: str, engine: Engine
+) -> None:
+    migrate.upgrade(database_url)
+    with unit_of_work.write(engine) as connection:
         connection.execute(insert(directories).values(directory_row("directory_d", "okta")))
         connection.execute(directories.update().values(last_sequence=0))
         store = SqlDirectoryStore(connection, NOW)
@@ -130,14 +126,14 @@ def test_downgrade_rewrites_lifecycle_events_to_user_updated(url: str, engine_at
                 PendingEvent("user.reactivated", {"active": True, "previous": {"active": False}}),
             ],
         )
-    with unit_of_work.read(engine_at) as connection:
+    with unit_of_work.read(engine) as connection:
         before = [
             orjson.loads(b)
             for b in connection.execute(select(events.c.body).order_by(events.c.sequence)).scalars()
         ]
 
-    migrate.downgrade(url, BEFORE)
-    with unit_of_work.read(engine_at) as connection:
+    migrate.downgrade(database_url, BEFORE)
+    with unit_of_work.read(engine) as connection:
         rows = connection.execute(
             select(events.c.type, events.c.body).order_by(events.c.sequence)
         ).all()
@@ -147,13 +143,11 @@ def test_downgrade_rewrites_lifecycle_events_to_user_updated(url: str, engine_at
     for old, new in zip(before, after, strict=True):
         assert {**old, "type": new["type"]} == new  # nothing else in the event changed
     assert "deprovision_policy" not in {
-        c["name"] for c in inspect(engine_at).get_columns("directories")
+        c["name"] for c in inspect(engine).get_columns("directories")
     }
-    assert rejects(
-        engine_at, insert(events).values(event_row("directory_d", 4, "user.deactivated"))
-    )
+    assert rejects(engine, insert(events).values(event_row("directory_d", 4, "user.deactivated")))
 
-    migrate.upgrade(url)  # and up again, with the rewritten rows in place
+    migrate.upgrade(database_url)  # and up again, with the rewritten rows in place
     assert not rejects(
-        engine_at, insert(events).values(event_row("directory_d", 4, "user.deactivated"))
+        engine, insert(events).values(event_row("directory_d", 4, "user.deactivated"))
     )

@@ -47,18 +47,8 @@ _OLD_TYPES = (
     "group.user_removed",
 )
 _LIFECYCLE_TYPES = ("user.deactivated", "user.reactivated")
-_NEW_TYPES = (
-    "user.created",
-    "user.updated",
-    "user.deactivated",
-    "user.reactivated",
-    "user.deleted",
-    "group.created",
-    "group.updated",
-    "group.deleted",
-    "group.user_added",
-    "group.user_removed",
-)
+# The lifecycle types sit after `user.updated`, as in directory/models.py's EventType.
+_NEW_TYPES = (*_OLD_TYPES[:2], *_LIFECYCLE_TYPES, *_OLD_TYPES[2:])
 _POLICIES = ("deactivate", "delete")
 # Providers whose documented behaviour makes `delete` their default (directory/deprovision.py).
 _DELETE_BY_DEFAULT = ("google",)
