@@ -16,8 +16,8 @@ For pull sources (Google Workspace, LDAP, CSV) the policy is also what scimbridg
 with a user that is gone from the source on the next sync: ``deactivate`` sets
 ``active`` to false (``user.deactivated``), ``delete`` deletes the user (``user.deleted``).
 
-The per-provider defaults follow each provider's documented behaviour (README, "Events
-and webhooks", cites the documents):
+The per-provider defaults follow each provider's documented behaviour
+(docs/idp-compatibility.md, "Deprovisioning", links each document and its test):
 
 - Okta deactivates (PATCH or PUT ``active: false``) when "Deactivate Users" is on and
   does not DELETE users (Okta, "SCIM 2.0 protocol reference").
@@ -30,8 +30,8 @@ and webhooks", cites the documents):
 - JumpCloud deactivates ("user_deprovision: … change an existing user to inactive") and
   deletes only when the user is deleted (JumpCloud, "Identity Management using a Custom
   SCIM Integration").
-- PingFederate's SCIM provisioner has "Remove User Action", default "Disable" (Ping
-  Identity, "SCIM Provisioner", provisioning options).
+- PingFederate's provisioners have a "Remove User Action", Disable (the default) or
+  Delete (Ping Identity, "SCIM Provisioner" and its provisioning options).
 - Rippling documents no deprovisioning verb publicly; ``deactivate`` is assumed.
 - Google Workspace has its own "suspended" flag (mapped to ``active`` false whatever the
   policy), so a user gone from ``users.list`` was deleted there: default ``delete``.
