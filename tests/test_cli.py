@@ -83,3 +83,17 @@ def test_secret_key_add_and_rotate(databases, tmp_path: Path) -> None:
     other = run(url, "directories", "list")
     assert other.returncode == 1
     assert "not the one this database's secrets are encrypted with" in other.stderr
+
+
+def test_create_with_deprovision_policy(databases) -> None:
+    url = databases.empty_url()
+    assert run(url, "migrate").returncode == 0
+    base = ("directories", "create", "--name", "Acme", "--tenant", "acme", "--provider", "okta")
+    default = json.loads(run(url, *base).stdout)
+    assert default["deprovision_policy"] == "deactivate"
+    created = run(url, *base, "--deprovision-policy", "delete")
+    assert created.returncode == 0, created.stderr
+    assert json.loads(created.stdout)["deprovision_policy"] == "delete"
+    bad = run(url, *base, "--deprovision-policy", "purge")
+    assert bad.returncode == 2
+    assert "--deprovision-policy" in bad.stderr

@@ -19,6 +19,7 @@ from scimbridge import __version__, secret_keys
 from scimbridge.bootstrap import ensure_credentials, ensure_schema, reset_admin_token
 from scimbridge.clock import SystemClock
 from scimbridge.config import Settings
+from scimbridge.directory.deprovision import DEPROVISION_POLICIES
 from scimbridge.errors import ScimbridgeError
 from scimbridge.events.embedded import run_worker
 from scimbridge.runtime import Runtime
@@ -153,6 +154,7 @@ def cmd_directories(args: argparse.Namespace, settings: Settings) -> int:
                     tenant=args.tenant,
                     provider=args.provider,
                     webhook_url=args.webhook_url,
+                    deprovision_policy=args.deprovision_policy,
                 ),
             )
         )
@@ -209,6 +211,11 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--tenant", required=True)
     create.add_argument("--provider", required=True)
     create.add_argument("--webhook-url")
+    create.add_argument(
+        "--deprovision-policy",
+        choices=DEPROVISION_POLICIES,
+        help="what the IdP does on unassignment (default: the provider's; see README)",
+    )
     listing = actions.add_parser("list")
     listing.add_argument("--tenant")
     actions.add_parser("show").add_argument("id")

@@ -24,7 +24,7 @@ def test_user_lifecycle_events(
     )
     scim.delete(f"/Users/{user['id']}")
     events = all_events(admin, directory.id)
-    assert [e["type"] for e in events] == ["user.created", "user.updated", "user.deleted"]
+    assert [e["type"] for e in events] == ["user.created", "user.deactivated", "user.deleted"]
     assert [e["sequence"] for e in events] == [1, 2, 3]
     for event in events:
         assert set(event) == EVENT_KEYS

@@ -147,7 +147,7 @@ class TestUsers:
         assert after["active"] is False
         assert app_user(admin, directory, user["id"])["active"] is False
         events = all_events(admin, directory.id)
-        assert [e["type"] for e in events] == ["user.created", "user.updated"]
+        assert [e["type"] for e in events] == ["user.created", "user.deactivated"]
         assert events[1]["data"]["previous"]["active"] is True
 
     def test_enable_with_string_true(self, scim: httpx.Client) -> None:
@@ -543,7 +543,7 @@ class TestEntraEdges:
             )
         assert [e["type"] for e in all_events(admin, directory.id)] == [
             "user.created",
-            "user.updated",
+            "user.deactivated",
         ]
 
     def test_create_with_string_active(self, scim: httpx.Client) -> None:

@@ -188,7 +188,11 @@ class TestUsers:
         assert response.status_code == 200, response.text
         assert scim.get(f"/Users/{user['id']}").json()["active"] is True
         events = all_events(admin, directory.id)
-        assert [e["type"] for e in events] == ["user.created", "user.updated", "user.updated"]
+        assert [e["type"] for e in events] == [
+            "user.created",
+            "user.deactivated",
+            "user.reactivated",
+        ]
         assert events[1]["data"]["active"] is False
         assert events[1]["data"]["previous"]["active"] is True
         assert events[2]["data"]["active"] is True
@@ -435,6 +439,9 @@ class TestOktaEdges:
         assert response.status_code == 200, response.text
         assert scim.get(f"/Users/{user['id']}").json()["active"] is False
         assert app_user(admin, directory, user["id"])["active"] is False
+        events = all_events(admin, directory.id)
+        assert [e["type"] for e in events] == ["user.created", "user.deactivated"]
+        assert events[1]["data"]["previous"]["active"] is True
 
     def test_deactivation_keeps_group_membership(self, scim: httpx.Client) -> None:
         user = create(scim, "/Users", okta_user("off.member@okta.test", "00uoffm"))

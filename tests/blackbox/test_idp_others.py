@@ -111,11 +111,16 @@ class TestOneLogin:
         assert after["name"]["familyName"] == "Login"
         assert after["title"] == "Director"
         assert after["active"] is False
-        # Several operations in one request are one change, hence one event.
-        updated = events_of(admin, directory, "user.updated")
-        assert len(updated) == 1
-        assert updated[0]["data"]["first_name"] == "Olga"
-        assert updated[0]["data"]["active"] is False
+        # Several operations in one request are one change, hence one event; with the
+        # deactivation among them it is `user.deactivated`, the rest in `previous`.
+        assert events_of(admin, directory, "user.updated") == []
+        (deactivated,) = events_of(admin, directory, "user.deactivated")
+        assert deactivated["data"]["first_name"] == "Olga"
+        assert deactivated["data"]["active"] is False
+        previous = deactivated["data"]["previous"]
+        assert previous["active"] is True
+        assert previous["first_name"] == user["name"]["givenName"]
+        assert previous["last_name"] == user["name"]["familyName"]
 
 
 class TestJumpCloud:
@@ -168,6 +173,36 @@ class TestJumpCloud:
                 assert response.status_code in (200, 204), response.text
             assert member_ids(fetch(scim, f"/Groups/{group['id']}")) == [bob]
 
+    def test_unbinding_deactivates_then_rebinding_reactivates(self, admin: httpx.Client) -> None:
+        """``user_deprovision`` "change an existing user to inactive": the user stays, so
+        a rebind is a reactivation of the same id, with the group it is still in."""
+        directory, client = provider_client(admin, "jumpcloud")
+        assert directory.body["deprovision_policy"] == "deactivate"
+        with client as scim:
+            user = create(scim, "/Users", user_resource())
+            group = create(
+                scim,
+                "/Groups",
+                {
+                    "schemas": [GROUP_SCHEMA],
+                    "displayName": "JC Staff",
+                    "members": [{"value": user["id"]}],
+                },
+            )
+            for active in (False, True):
+                response = scim.patch(
+                    f"/Users/{user['id']}",
+                    json=patch_body({"op": "replace", "path": "active", "value": active}),
+                )
+                assert response.status_code == 200, response.text
+        user_events = [e for e in all_events(admin, directory.id) if e["type"].startswith("user.")]
+        assert [e["type"] for e in user_events] == [
+            "user.created",
+            "user.deactivated",
+            "user.reactivated",
+        ]
+        assert user_events[2]["data"]["groups"] == [{"id": group["id"], "name": "JC Staff"}]
+
 
 class TestPing:
     """PingFederate, "Defining a provisioning target" and the SCIM outbound connector
@@ -192,6 +227,10 @@ class TestPing:
             assert fetch(scim, f"/Users/{user['id']}")["active"] is False
         got = admin.get(f"/api/v1/directories/{directory.id}/users/{user['id']}").json()
         assert got["active"] is False
+        assert [e["type"] for e in all_events(admin, directory.id)] == [
+            "user.created",
+            "user.deactivated",
+        ]
 
     def test_groups_resource_url_with_members(self, admin: httpx.Client) -> None:
         _, client = provider_client(admin, "ping")

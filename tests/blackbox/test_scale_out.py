@@ -35,7 +35,7 @@ pytestmark = pytest.mark.slow
 
 DIRECTORIES = 4
 JOBS_PER_DIRECTORY = 10
-EVENTS_PER_JOB = 4  # user.created, group.created, group.user_added, user.updated
+EVENTS_PER_JOB = 4  # user.created, group.created, group.user_added, user.deactivated
 
 
 def _provision(base: str, directory: dict[str, Any], job: int) -> None:

@@ -62,7 +62,7 @@ def test_two_processes_concurrent_writes_keep_sequences_gapless(databases, tmp_p
                     },
                 )
                 assert deactivate.status_code == 200, deactivate.text
-            return 4  # user.created, group.created, group.user_added, user.updated
+            return 4  # user.created, group.created, group.user_added, user.deactivated
 
         jobs = 40
         with ThreadPoolExecutor(max_workers=16) as pool:

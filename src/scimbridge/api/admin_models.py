@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from scimbridge.api.bodies import contains_nul
+from scimbridge.directory.deprovision import DeprovisionPolicy
 
 Provider = Literal[
     "okta", "entra", "onelogin", "jumpcloud", "ping", "rippling", "generic", "google", "ldap", "csv"
@@ -32,6 +33,7 @@ class DirectoryCreate(_Body):
     webhook_secret: str | None = None
     attribute_map: dict[str, str] | None = None
     connection: dict[str, Any] | None = None
+    deprovision_policy: DeprovisionPolicy | None = None
 
 
 class DirectoryUpdate(_Body):
@@ -42,3 +44,4 @@ class DirectoryUpdate(_Body):
     webhook_secret: str | None = None
     attribute_map: dict[str, str] | None = None
     connection: dict[str, Any] | None = None
+    deprovision_policy: DeprovisionPolicy | None = None

@@ -14,6 +14,8 @@ from typing import Any, Literal, TypeAlias
 EventType: TypeAlias = Literal[
     "user.created",
     "user.updated",
+    "user.deactivated",
+    "user.reactivated",
     "user.deleted",
     "group.created",
     "group.updated",
@@ -36,6 +38,7 @@ class DirectoryRecord:
     updated_at: datetime
     last_sync_at: datetime | None
     last_sequence: int
+    deprovision_policy: str = "deactivate"
 
 
 @dataclass(frozen=True, slots=True)

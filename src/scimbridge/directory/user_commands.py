@@ -8,7 +8,7 @@ from typing import Any
 
 from scimbridge import ids
 from scimbridge.directory import normalize
-from scimbridge.directory.changes import changed_fields
+from scimbridge.directory.changes import user_change_event
 from scimbridge.directory.models import PendingEvent, UserRecord
 from scimbridge.directory.writer import Writer, ensure_schemas, prepare_resource
 from scimbridge.scim import etags
@@ -57,6 +57,15 @@ def _user_object(writer: Writer, user: UserRecord) -> dict[str, Any]:
 
 
 def create_user(writer: Writer, data: Mapping[str, Any]) -> UserRecord:
+    """A new user and its ``user.created`` event.
+
+    A user created with ``active: false`` is ``user.created`` too (its ``data.active``
+    says so): nothing was deactivated. The id is always a fresh one from ``ids.user_id``
+    (milliseconds plus 80 random bits), never the client's: ``id`` is readOnly and is
+    dropped from the body (RFC 7643 §3.1). So a deleted user's id is never reused, and a
+    user re-created after a delete with the same ``externalId`` or ``userName`` is a new
+    user with a new id (README, "Tombstones").
+    """
     resource, _ = prepare_resource(USER_RESOURCE, data)
     user_name, external_id, active = _user_fields(resource)
     _check_user_unique(writer, user_name, external_id, None)
@@ -105,11 +114,13 @@ def _store_user_change(writer: Writer, current: UserRecord, resource: dict[str, 
     emails = normalize.emails_of(resource)
     unchanged = emails == normalize.emails_of(current.attributes)
     writer.store.update_user(updated, None if unchanged else emails)
+    # The user's current groups (membership is not part of a user write), so that a
+    # `user.reactivated` carries everything an application restores access from.
     after = normalize.user_object(updated, writer.directory, [])
     after["groups"] = before["groups"]
-    previous = changed_fields(before, after)
-    if previous:
-        writer.events.append(PendingEvent("user.updated", {**after, "previous": previous}))
+    event = user_change_event(before, after)
+    if event is not None:
+        writer.events.append(event)
     return updated
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 
 from scimbridge import ids
 from scimbridge.clock import isoformat
+from scimbridge.directory.deprovision import DEPROVISION_POLICIES, default_policy
 from scimbridge.directory.models import DirectoryRecord
 from scimbridge.directory.normalize import effective_attribute_map
 from scimbridge.errors import InvalidRequest, NotFound
@@ -38,6 +39,7 @@ class DirectoryInput:
     webhook_secret: str | None = None
     attribute_map: dict[str, str] | None = None
     connection: dict[str, Any] | None = None
+    deprovision_policy: str | None = None
 
 
 def directory_object(
@@ -53,6 +55,7 @@ def directory_object(
         "scim_base_url": runtime.scim_base_url(record.id),
         "webhook_url": record.webhook_url,
         "attribute_map": effective_attribute_map(record),
+        "deprovision_policy": record.deprovision_policy,
         "created_at": isoformat(record.created_at),
         "updated_at": isoformat(record.updated_at),
         "user_count": user_count,
@@ -103,6 +106,13 @@ def validate_webhook_secret(secret: str) -> str:
     return secret
 
 
+def validate_deprovision_policy(policy: object) -> str:
+    """``deactivate`` or ``delete`` (directory/deprovision.py says what each means)."""
+    if policy not in DEPROVISION_POLICIES:
+        raise InvalidRequest(f"deprovision_policy must be one of {', '.join(DEPROVISION_POLICIES)}")
+    return str(policy)
+
+
 def validate_attribute_map(mapping: dict[str, str]) -> dict[str, str]:
     for name, path in mapping.items():
         if not name or not isinstance(path, str) or not path:
@@ -112,6 +122,11 @@ def validate_attribute_map(mapping: dict[str, str]) -> dict[str, str]:
 
 def create_directory(runtime: Runtime, data: DirectoryInput) -> dict[str, Any]:
     validate_provider(data.provider)
+    policy = validate_deprovision_policy(
+        default_policy(data.provider)
+        if data.deprovision_policy is None
+        else data.deprovision_policy
+    )
     if not data.name.strip() or not data.tenant.strip():
         raise InvalidRequest("name and tenant must not be empty")
     webhook_url = validate_webhook_url(runtime, data.webhook_url) if data.webhook_url else None
@@ -135,6 +150,7 @@ def create_directory(runtime: Runtime, data: DirectoryInput) -> dict[str, Any]:
             attribute_map=validate_attribute_map(data.attribute_map or {}),
             connection_ciphertext=_encrypt_json(runtime, data.connection),
             now=runtime.clock.now(),
+            deprovision_policy=policy,
         )
         delivery_store.create_cursor(connection, directory_id, 0, runtime.clock.now())
         record = _require(connection, directory_id)
@@ -188,6 +204,8 @@ def update_directory(
         if changes["state"] not in ("active", "inactive"):
             raise InvalidRequest("state can be set to active or inactive")
         values["state"] = changes["state"]
+    if "deprovision_policy" in changes:
+        values["deprovision_policy"] = validate_deprovision_policy(changes["deprovision_policy"])
     if "attribute_map" in changes:
         values["attribute_map"] = validate_attribute_map(dict(changes["attribute_map"] or {}))
     if "connection" in changes:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select
 
+from scimbridge.directory.deprovision import DEFAULT_POLICY
 from scimbridge.directory.models import DirectoryRecord
 from scimbridge.store.prepared import PreparedRead
 from scimbridge.store.tables import directories, groups, users
@@ -26,6 +27,7 @@ def directory_from_row(row: Any) -> DirectoryRecord:
         updated_at=row.updated_at,
         last_sync_at=row.last_sync_at,
         last_sequence=row.last_sequence,
+        deprovision_policy=row.deprovision_policy,
     )
 
 
@@ -42,6 +44,7 @@ def insert_directory(
     attribute_map: dict[str, str],
     connection_ciphertext: str | None,
     now: datetime,
+    deprovision_policy: str = DEFAULT_POLICY,
 ) -> None:
     connection.execute(
         directories.insert().values(
@@ -56,6 +59,7 @@ def insert_directory(
             attribute_map=attribute_map,
             connection_ciphertext=connection_ciphertext,
             last_sequence=0,
+            deprovision_policy=deprovision_policy,
             created_at=now,
             updated_at=now,
         )

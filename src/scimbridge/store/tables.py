@@ -29,6 +29,7 @@ from sqlalchemy import (
     text,
 )
 
+from scimbridge.directory.deprovision import DEFAULT_POLICY, DEPROVISION_POLICIES
 from scimbridge.directory.models import EventType
 from scimbridge.store.types import AutoIncrementId, JSONDocument, UTCDateTime
 
@@ -95,9 +96,11 @@ directories = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("last_sync_at", UTCDateTime, nullable=True),
+    Column("deprovision_policy", String(20), nullable=False, server_default=DEFAULT_POLICY),
     CheckConstraint(_in("provider", PROVIDERS), name="provider"),
     CheckConstraint(_in("state", DIRECTORY_STATES), name="state"),
     CheckConstraint("last_sequence >= 0", name="last_sequence"),
+    CheckConstraint(_in("deprovision_policy", DEPROVISION_POLICIES), name="deprovision_policy"),
 )
 
 users = Table(
