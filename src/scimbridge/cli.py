@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import glob
 import json
 import os
+import shutil
 import signal
 import sys
+import tempfile
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,6 +29,9 @@ from scimbridge.secrets_box import SecretBox
 from scimbridge.services import directories as directory_service
 from scimbridge.store import calls
 from scimbridge.store.engine import create_db_engine
+
+# prometheus-client reads this variable once, when it is first imported (its own name).
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def _print_json(value: Any) -> None:
@@ -62,6 +68,7 @@ def _announce_admin_token(token: str) -> None:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    metrics_dir = _metrics_dir(args.workers)
     settings = settings.model_copy(update={"host": args.host, "port": args.port})
     runtime = _runtime(settings)
     runtime.engine.dispose()
@@ -69,18 +76,63 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     os.environ.update({"SCIMBRIDGE_HOST": args.host, "SCIMBRIDGE_PORT": str(args.port)})
     if args.no_worker:
         os.environ["SCIMBRIDGE_EMBEDDED_WORKER"] = "false"
-    print(f"scimbridge {__version__} serving on http://{args.host}:{args.port}", file=sys.stderr)
-    uvicorn.run(
-        "scimbridge.app:create_app_from_env",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=settings.log_level,
-        access_log=False,
-        server_header=False,
+    in_process = settings.embedded_worker and not args.no_worker
+    print(
+        f"scimbridge {__version__} serving on http://{args.host}:{args.port} "
+        f"({args.workers} process{'es' if args.workers > 1 else ''})\n"
+        f"  database: {_safe_url(settings.database_url)}\n"
+        f"  webhook delivery: "
+        + ("in-process worker" if in_process else "not in this server (run 'scimbridge worker')"),
+        file=sys.stderr,
     )
+    try:
+        uvicorn.run(
+            "scimbridge.app:create_app_from_env",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=settings.log_level,
+            access_log=False,
+            server_header=False,
+        )
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
+
+
+def _metrics_dir(workers: int) -> str | None:
+    """One ``PROMETHEUS_MULTIPROC_DIR`` for this server's processes, empty at start.
+
+    With several workers, each (a fresh interpreter: uvicorn spawns them) imports
+    prometheus-client with this variable set, writes its counters there, and any
+    worker's ``/metrics`` sums them all (``observability.metrics``). One process needs
+    none: its own registry is the whole truth. A directory the operator set is used and
+    its previous files removed (counters restart with the server, as Prometheus
+    expects); otherwise a private one is made, and removed when the server stops.
+    """
+    given = os.environ.get(MULTIPROC_ENV)
+    if not given and workers <= 1:
+        return None
+    if given:
+        os.makedirs(given, exist_ok=True)
+        for stale in glob.glob(os.path.join(given, "*.db")):
+            os.remove(stale)
+        return None
+    made = tempfile.mkdtemp(prefix="scimbridge-metrics-")
+    os.environ[MULTIPROC_ENV] = made
+    return made
+
+
+def _safe_url(url: str) -> str:
+    """The database URL for logs, its password masked."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparseable URL fails later with its own error
+        return "(unparseable database URL)"
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
@@ -107,9 +159,13 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_admin_token(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.reset:
+        # Nothing to do without a flag: say what the command does rather than exit silently.
+        print(args.usage, end="", file=sys.stderr)
+        print("scimbridge admin-token: pass --reset to issue a new admin token", file=sys.stderr)
+        return 2
     runtime = _runtime(settings)
-    if args.reset:
-        _announce_admin_token(reset_admin_token(runtime.engine))
+    _announce_admin_token(reset_admin_token(runtime.engine))
     return 0
 
 
@@ -124,6 +180,7 @@ def cmd_directories(args: argparse.Namespace, settings: Settings) -> int:
                     tenant=args.tenant,
                     provider=args.provider,
                     webhook_url=args.webhook_url,
+                    attribute_map=args.attribute_map,
                 ),
             )
         )
@@ -162,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     admin = commands.add_parser("admin-token", help="manage the admin token")
     admin.add_argument("--reset", action="store_true", help="issue a new admin token")
-    admin.set_defaults(handler=cmd_admin_token)
+    admin.set_defaults(handler=cmd_admin_token, usage=admin.format_usage())
 
     directories = commands.add_parser("directories", help="manage directories")
     actions = directories.add_subparsers(dest="action", required=True)
@@ -171,6 +228,11 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--tenant", required=True)
     create.add_argument("--provider", required=True)
     create.add_argument("--webhook-url")
+    create.add_argument(
+        "--attribute-map",
+        type=_json_object,
+        help='JSON object of custom attribute names to SCIM paths, e.g. \'{"dept": "title"}\'',
+    )
     listing = actions.add_parser("list")
     listing.add_argument("--tenant")
     actions.add_parser("show").add_argument("id")
@@ -179,13 +241,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _json_object(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise argparse.ArgumentTypeError(f"not JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("must be a JSON object")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.handler(args, Settings()))
+        code = int(args.handler(args, Settings()))
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler below
+        return code
     except ScimbridgeError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader went away (``scimbridge directories list | head -1``): stop quietly.
+        # Python's docs (signal module, "Note on SIGPIPE"): point stdout at devnull so
+        # the interpreter's final flush does not raise again, and exit like SIGPIPE does.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
 
 
 if __name__ == "__main__":

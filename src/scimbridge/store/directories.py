@@ -115,3 +115,10 @@ def webhook_secret_ciphertext(connection: Connection, directory_id: str) -> str 
     return connection.execute(
         select(directories.c.webhook_secret_ciphertext).where(directories.c.id == directory_id)
     ).scalar()
+
+
+def provider_of(connection: Connection, directory_id: str) -> str | None:
+    """A directory's provider (it never changes), for metrics labels."""
+    return connection.execute(
+        select(directories.c.provider).where(directories.c.id == directory_id)
+    ).scalar()
