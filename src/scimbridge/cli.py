@@ -146,6 +146,11 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
             loop.add_signal_handler(signum, stop.set)
         await run_worker(runtime, stop)
 
+    if args.metrics_port is not None:
+        from scimbridge.observability.metrics import serve_standalone
+
+        serve_standalone(args.metrics_host, args.metrics_port)
+        print(f"metrics on http://{args.metrics_host}:{args.metrics_port}/metrics", file=sys.stderr)
     print(f"scimbridge {__version__} webhook worker started", file=sys.stderr)
     asyncio.run(main())
     runtime.engine.dispose()
@@ -210,9 +215,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(handler=cmd_serve)
 
-    commands.add_parser("worker", help="webhook delivery and pull-sync only").set_defaults(
-        handler=cmd_worker
+    worker = commands.add_parser("worker", help="webhook delivery and pull-sync only")
+    worker.add_argument(
+        "--metrics-port", type=int, help="serve this process's Prometheus metrics on this port"
     )
+    worker.add_argument("--metrics-host", default="127.0.0.1")
+    worker.set_defaults(handler=cmd_worker)
     commands.add_parser("migrate", help="apply database migrations").set_defaults(
         handler=cmd_migrate
     )

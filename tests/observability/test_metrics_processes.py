@@ -9,6 +9,7 @@ report all of them.
 from __future__ import annotations
 
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -17,7 +18,11 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import ADMIN_TOKEN
-from tests.support.processes import serve_process
+from tests.factories import user_resource
+from tests.support.clients import create_directory, scim_client
+from tests.support.postgres import free_port
+from tests.support.processes import serve_process, worker_process
+from tests.support.receiver import webhook_receiver
 
 pytestmark = pytest.mark.slow
 
@@ -67,3 +72,31 @@ def test_an_operator_multiproc_dir_is_emptied_at_start_and_shared(
         writers = {name for name in os.listdir(metrics_dir) if name.startswith("counter_")}
     assert "counter_1.db" not in writers
     assert len(writers) == 2  # both processes served and wrote their counters there
+
+
+def test_a_standalone_worker_serves_its_delivery_counts(database_url: str, tmp_path: Path) -> None:
+    port = free_port()
+    with (
+        webhook_receiver() as receiver,
+        serve_process(database_url, ADMIN_TOKEN, "--no-worker", log=tmp_path / "s.log") as url,
+        worker_process(
+            database_url, ADMIN_TOKEN, tmp_path / "w.log", ("--metrics-port", str(port))
+        ),
+    ):
+        admin = httpx.Client(
+            base_url=url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=30
+        )
+        directory = create_directory(admin, webhook_url=receiver.url)
+        with scim_client(directory) as scim:
+            scim.post("/Users", json=user_resource())
+        receiver.wait_for(1)
+        deadline = time.monotonic() + 30  # the worker counts once the answer is read
+        while True:
+            text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+            if 'outcome="success"' in text or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        served = httpx.get(f"{url}/metrics", timeout=10).text
+        admin.close()
+    assert 'scimbridge_webhook_deliveries_total{outcome="success"} 1.0' in text
+    assert 'outcome="success"' not in served  # the server delivered nothing itself

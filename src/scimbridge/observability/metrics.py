@@ -33,6 +33,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
     multiprocess,
+    start_http_server,
     values,
 )
 from prometheus_client.core import GaugeMetricFamily
@@ -176,6 +177,15 @@ def render(backlog: tuple[Sequence[BacklogRow], int] | None, now: datetime) -> t
         gauges.register(_Backlog(backlog[0], backlog[1], now))
         body += generate_latest(gauges)
     return body, CONTENT_TYPE_LATEST
+
+
+def serve_standalone(host: str, port: int) -> None:
+    """This process's counters on ``http://host:port/metrics`` (a background thread).
+
+    For ``scimbridge worker``: it has no HTTP server of its own, and the deliveries it
+    makes are counted here, not in any ``serve`` process.
+    """
+    start_http_server(port, addr=host, registry=_REGISTRY)
 
 
 def process_exit() -> None:
