@@ -52,6 +52,11 @@ def series(text: str, name: str) -> list[dict[str, str]]:
     ]
 
 
+def grew(before: str, after: str, name: str, **labels: str) -> float:
+    """How much the samples matching ``labels`` grew between two scrapes."""
+    return sample(after, name, **labels) - sample(before, name, **labels)
+
+
 def test_scim_requests_by_provider_resource_type_method_and_status_class(
     admin: httpx.Client, server: RunningServer
 ) -> None:
@@ -63,23 +68,17 @@ def test_scim_requests_by_provider_resource_type_method_and_status_class(
         assert scim.post("/Groups", json=group_resource()).status_code == 201
         assert scim.get("/Users/nope").status_code == 404
     after = scrape(server)
-    name = "scimbridge_scim_requests_total"
-    users = {"provider": "entra", "resource_type": "Users", "method": "POST"}
+    scim_requests = "scimbridge_scim_requests_total"
+    entra = {"provider": "entra"}
+    assert grew(before, after, scim_requests, **entra, resource_type="Users", method="POST") == 2
+    assert grew(before, after, scim_requests, **entra, resource_type="Groups", method="POST") == 1
     assert (
-        sample(after, name, **users, status_class="2xx")
-        - sample(before, name, **users, status_class="2xx")
-        == 2
+        grew(before, after, scim_requests, **entra, resource_type="Users", status_class="2xx") == 2
     )
-    groups = {"provider": "entra", "resource_type": "Groups", "method": "POST"}
-    assert sample(after, name, **groups) - sample(before, name, **groups) == 1
-    missing = {"provider": "entra", "resource_type": "Users", "status_class": "4xx"}
-    assert sample(after, name, **missing) - sample(before, name, **missing) == 1
-    http = {"route": "/scim/v2/{directory_id}/{endpoint}", "method": "POST"}
-    assert (
-        sample(after, "scimbridge_http_requests_total", **http, status_class="2xx")
-        - sample(before, "scimbridge_http_requests_total", **http, status_class="2xx")
-        >= 3
-    )
+    assert grew(before, after, scim_requests, **entra, method="GET", status_class="4xx") == 1
+    route = "/scim/v2/{directory_id}/{endpoint}"
+    http = "scimbridge_http_requests_total"
+    assert grew(before, after, http, route=route, method="POST", status_class="2xx") >= 3
     assert directory.id not in after
 
 
@@ -93,11 +92,10 @@ def test_events_written_are_counted_by_type_and_provider(
         scim.post("/Groups", json=group_resource(members=[{"value": user["id"]}]))
         assert scim.post("/Users", json={"schemas": []}).status_code == 400  # writes nothing
     after = scrape(server)
-    name = "scimbridge_events_written_total"
-    for event_type, count in (("user.created", 1), ("group.created", 1)):
-        labels = {"type": event_type, "provider": "onelogin"}
-        assert sample(after, name, **labels) - sample(before, name, **labels) == count
-    assert sample(after, name, provider="onelogin") - sample(before, name, provider="onelogin") >= 2
+    written = "scimbridge_events_written_total"
+    assert grew(before, after, written, type="user.created", provider="onelogin") == 1
+    assert grew(before, after, written, type="group.created", provider="onelogin") == 1
+    assert grew(before, after, written, provider="onelogin") >= 2
 
 
 def test_deliveries_are_counted_by_outcome(admin: httpx.Client, server: RunningServer) -> None:
@@ -109,9 +107,8 @@ def test_deliveries_are_counted_by_outcome(admin: httpx.Client, server: RunningS
             scim.post("/Users", json=user_resource())
         receiver.wait_for(1)  # the receiver records what it accepted: after two failures
     after = scrape(server)
-    name = "scimbridge_webhook_deliveries_total"
     for outcome in ("http_5xx", "http_4xx", "success"):
-        assert sample(after, name, outcome=outcome) - sample(before, name, outcome=outcome) >= 1
+        assert grew(before, after, "scimbridge_webhook_deliveries_total", outcome=outcome) >= 1
 
 
 def test_backlog_gauges_name_only_directories_behind(
