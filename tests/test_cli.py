@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
+
+import httpx
+
+from tests.support.processes import serve_process
 
 
 def run(
@@ -97,3 +102,111 @@ def test_create_with_deprovision_policy(databases) -> None:
     bad = run(url, *base, "--deprovision-policy", "purge")
     assert bad.returncode == 2
     assert "--deprovision-policy" in bad.stderr
+
+
+def test_pull_providers_are_refused(databases) -> None:
+    url = databases.empty_url()
+    refused = run(url, "directories", "create", "--name", "G", "--tenant", "t", "--provider", "csv")
+    assert refused.returncode == 1
+    assert "not available yet" in refused.stderr
+    assert json.loads(run(url, "directories", "list").stdout) == []
+
+
+def test_attribute_map_is_validated(databases) -> None:
+    url = databases.empty_url()
+    create = ["directories", "create", "--name", "M", "--tenant", "t", "--provider", "okta"]
+    typo = run(url, *create, "--attribute-map", '{"dept": "departmnt"}')
+    assert typo.returncode == 1
+    assert "attribute_map['dept'] = 'departmnt'" in typo.stderr
+    assert run(url, *create, "--attribute-map", "[1]").returncode == 2  # argparse: not an object
+    good = run(url, *create, "--attribute-map", '{"work": "emails[type eq \\"work\\"].value"}')
+    assert good.returncode == 0, good.stderr
+    assert json.loads(good.stdout)["attribute_map"]["work"] == 'emails[type eq "work"].value'
+
+
+def test_admin_token_without_a_flag_prints_usage(databases) -> None:
+    result = run(databases.empty_url(), "admin-token")
+    assert result.returncode == 2
+    assert result.stderr.startswith("usage: scimbridge admin-token")
+    assert "--reset" in result.stderr
+    assert "Admin token" not in result.stderr  # nothing was issued
+
+
+def test_a_closed_pipe_ends_quietly(databases) -> None:
+    """``scimbridge directories list | head -1``: the reader leaves, no traceback."""
+    url = databases.empty_url()
+    assert run(url, "migrate").returncode == 0
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first write: deterministic EPIPE
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "scimbridge", "directories", "list"],
+            env={
+                **os.environ,
+                "SCIMBRIDGE_DATABASE_URL": url,
+                "SCIMBRIDGE_ADMIN_TOKEN": "x",
+                "SCIMBRIDGE_SECRET_KEY": "k",
+            },
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in result.stderr
+    assert "BrokenPipe" not in result.stderr
+    assert result.returncode == 128 + signal.SIGPIPE
+
+
+def test_a_shell_pipe_into_head_prints_no_traceback(databases) -> None:
+    url = databases.empty_url()
+    for index in range(3):
+        created = run(
+            url,
+            "directories",
+            "create",
+            "--name",
+            f"D{index}",
+            "--tenant",
+            "t",
+            "--provider",
+            "okta",
+        )
+        assert created.returncode == 0, created.stderr
+    env = {
+        **os.environ,
+        "SCIMBRIDGE_DATABASE_URL": url,
+        "SCIMBRIDGE_ADMIN_TOKEN": "x",
+        "SCIMBRIDGE_SECRET_KEY": "k",
+    }
+    result = subprocess.run(
+        ["sh", "-c", f"'{sys.executable}' -m scimbridge directories list | head -1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.stdout == "[\n"
+    assert result.stderr == ""
+
+
+def test_serve_logs_where_it_listens_the_database_and_the_worker(databases, tmp_path: Path) -> None:
+    url = databases.new_url()
+    if url.startswith("postgresql://postgres@"):
+        # trust authentication ignores it; the log must not show it
+        url = url.replace("postgresql://postgres@", "postgresql://postgres:s3cret-pw@")
+    log = tmp_path / "serve.log"
+    with serve_process(url, "sbadm_cli", "--no-worker", log=log) as base_url:
+        assert httpx.get(f"{base_url}/healthz").status_code == 200
+    text = log.read_text()
+    assert f"serving on {base_url}" in text
+    assert "database: " + ("sqlite:///" if url.startswith("sqlite") else "postgresql://") in text
+    assert "s3cret-pw" not in text
+    assert ("***" in text) == ("s3cret-pw" in url)
+    assert "webhook delivery: not in this server" in text
+    with serve_process(url, "sbadm_cli", log=log):
+        pass
+    assert "webhook delivery: in-process worker" in log.read_text()

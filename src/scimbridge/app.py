@@ -9,7 +9,6 @@ from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI
-from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -30,7 +29,7 @@ from scimbridge.bootstrap import ensure_credentials
 from scimbridge.clock import Clock, SystemClock
 from scimbridge.config import Settings
 from scimbridge.events.embedded import run_worker
-from scimbridge.observability.metrics import HttpMetrics, MetricsMiddleware
+from scimbridge.observability.metrics import MetricsMiddleware, process_exit
 from scimbridge.runtime import Runtime
 from scimbridge.store import calls
 from scimbridge.store.engine import create_db_engine
@@ -104,6 +103,7 @@ def create_app(
                 await worker
             if owns_engine:
                 db.dispose()
+            process_exit()
 
     app = FastAPI(
         title="scimbridge",
@@ -114,14 +114,13 @@ def create_app(
         redoc_url=None,
     )
     handlers.install(app)
-    app.state.metrics = HttpMetrics(CollectorRegistry())
     # SCIM first: its routes are plain Starlette routes that FastAPI's router tries in order.
     app.router.routes.extend(scim_routes.ROUTES)
     for module in (operations, directories, directory_data, events, webhooks):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, render_413=_too_large)
     # Added last runs first: the target is vetted and normalised before metrics match it.
-    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(MetricsMiddleware, lookup=operations.request_provider)
     app.add_middleware(RequestTarget)
     app.add_middleware(HeaderLimits)
     app.add_middleware(handlers.UnexpectedErrors)

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import glob
 import json
 import os
+import shutil
 import signal
 import sys
+import tempfile
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,6 +29,9 @@ from scimbridge.runtime import Runtime
 from scimbridge.services import directories as directory_service
 from scimbridge.store import calls
 from scimbridge.store.engine import create_db_engine
+
+# prometheus-client reads this variable once, when it is first imported (its own name).
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def _print_json(value: Any) -> None:
@@ -64,6 +70,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from scimbridge.api.headers import server_options
 
+    metrics_dir = _metrics_dir(args.workers)
     settings = settings.model_copy(update={"host": args.host, "port": args.port})
     runtime = _runtime(settings)
     runtime.engine.dispose()
@@ -71,19 +78,64 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     os.environ.update({"SCIMBRIDGE_HOST": args.host, "SCIMBRIDGE_PORT": str(args.port)})
     if args.no_worker:
         os.environ["SCIMBRIDGE_EMBEDDED_WORKER"] = "false"
-    print(f"scimbridge {__version__} serving on http://{args.host}:{args.port}", file=sys.stderr)
-    uvicorn.run(
-        "scimbridge.app:create_app_from_env",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=settings.log_level,
-        access_log=False,
-        server_header=False,
-        **server_options(),
+    in_process = settings.embedded_worker and not args.no_worker
+    print(
+        f"scimbridge {__version__} serving on http://{args.host}:{args.port} "
+        f"({args.workers} process{'es' if args.workers > 1 else ''})\n"
+        f"  database: {_safe_url(settings.database_url)}\n"
+        f"  webhook delivery: "
+        + ("in-process worker" if in_process else "not in this server (run 'scimbridge worker')"),
+        file=sys.stderr,
     )
+    try:
+        uvicorn.run(
+            "scimbridge.app:create_app_from_env",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=settings.log_level,
+            access_log=False,
+            server_header=False,
+            **server_options(),
+        )
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
+
+
+def _metrics_dir(workers: int) -> str | None:
+    """One ``PROMETHEUS_MULTIPROC_DIR`` for this server's processes, empty at start.
+
+    With several workers, each (a fresh interpreter: uvicorn spawns them) imports
+    prometheus-client with this variable set, writes its counters there, and any
+    worker's ``/metrics`` sums them all (``observability.metrics``). One process needs
+    none: its own registry is the whole truth. A directory the operator set is used and
+    its previous files removed (counters restart with the server, as Prometheus
+    expects); otherwise a private one is made, and removed when the server stops.
+    """
+    given = os.environ.get(MULTIPROC_ENV)
+    if not given and workers <= 1:
+        return None
+    if given:
+        os.makedirs(given, exist_ok=True)
+        for stale in glob.glob(os.path.join(given, "*.db")):
+            os.remove(stale)
+        return None
+    made = tempfile.mkdtemp(prefix="scimbridge-metrics-")
+    os.environ[MULTIPROC_ENV] = made
+    return made
+
+
+def _safe_url(url: str) -> str:
+    """The database URL for logs, its password masked."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparseable URL fails later with its own error
+        return "(unparseable database URL)"
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
@@ -97,6 +149,11 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
             loop.add_signal_handler(signum, stop.set)
         await run_worker(runtime, stop)
 
+    if args.metrics_port is not None:
+        from scimbridge.observability.metrics import serve_standalone
+
+        serve_standalone(args.metrics_host, args.metrics_port)
+        print(f"metrics on http://{args.metrics_host}:{args.metrics_port}/metrics", file=sys.stderr)
     print(f"scimbridge {__version__} webhook worker started", file=sys.stderr)
     asyncio.run(main())
     runtime.engine.dispose()
@@ -110,6 +167,11 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_admin_token(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.reset:
+        # Nothing to do without a flag: say what the command does rather than exit silently.
+        print(args.usage, end="", file=sys.stderr)
+        print("scimbridge admin-token: pass --reset to issue a new admin token", file=sys.stderr)
+        return 2
     runtime = _runtime(settings)
     try:
         if args.reset:
@@ -155,6 +217,7 @@ def cmd_directories(args: argparse.Namespace, settings: Settings) -> int:
                     provider=args.provider,
                     webhook_url=args.webhook_url,
                     deprovision_policy=args.deprovision_policy,
+                    attribute_map=args.attribute_map,
                 ),
             )
         )
@@ -184,16 +247,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(handler=cmd_serve)
 
-    commands.add_parser("worker", help="webhook delivery and pull-sync only").set_defaults(
-        handler=cmd_worker
+    worker = commands.add_parser("worker", help="webhook delivery and pull-sync only")
+    worker.add_argument(
+        "--metrics-port", type=int, help="serve this process's Prometheus metrics on this port"
     )
+    worker.add_argument("--metrics-host", default="127.0.0.1")
+    worker.set_defaults(handler=cmd_worker)
     commands.add_parser("migrate", help="apply database migrations").set_defaults(
         handler=cmd_migrate
     )
 
     admin = commands.add_parser("admin-token", help="manage the admin token")
     admin.add_argument("--reset", action="store_true", help="issue a new admin token")
-    admin.set_defaults(handler=cmd_admin_token)
+    admin.set_defaults(handler=cmd_admin_token, usage=admin.format_usage())
 
     secret_key = commands.add_parser("secret-key", help="rotate the secret key")
     secret_key.add_argument(
@@ -216,6 +282,11 @@ def build_parser() -> argparse.ArgumentParser:
         choices=DEPROVISION_POLICIES,
         help="what the IdP does on unassignment (default: the provider's; see README)",
     )
+    create.add_argument(
+        "--attribute-map",
+        type=_json_object,
+        help='JSON object of custom attribute names to SCIM paths, e.g. \'{"dept": "title"}\'',
+    )
     listing = actions.add_parser("list")
     listing.add_argument("--tenant")
     actions.add_parser("show").add_argument("id")
@@ -224,13 +295,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _json_object(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise argparse.ArgumentTypeError(f"not JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("must be a JSON object")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.handler(args, Settings()))
+        code = int(args.handler(args, Settings()))
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler below
+        return code
     except ScimbridgeError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader went away (``scimbridge directories list | head -1``): stop quietly.
+        # Python's docs (signal module, "Note on SIGPIPE"): point stdout at devnull so
+        # the interpreter's final flush does not raise again, and exit like SIGPIPE does.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
 
 
 if __name__ == "__main__":

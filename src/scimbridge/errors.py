@@ -4,6 +4,8 @@
      ├── NotFound              404 not_found
      ├── Conflict              409 conflict
      ├── InvalidRequest        400 invalid_request (and 422 for schema-valid nonsense)
+     │    ├── InvalidCursor    400 invalid_cursor: a list's ``after`` is malformed or unknown
+     │    └── ProviderNotAvailable  400 provider_not_available: a pull source not shipped yet
      ├── Unauthorized          401 unauthorized
      └── PayloadTooLarge       413 payload_too_large
 
@@ -37,6 +39,14 @@ class Conflict(ScimbridgeError):
 class InvalidRequest(ScimbridgeError):
     status = 400
     code = "invalid_request"
+
+
+class InvalidCursor(InvalidRequest):
+    code = "invalid_cursor"
+
+
+class ProviderNotAvailable(InvalidRequest):
+    code = "provider_not_available"
 
 
 class Unauthorized(ScimbridgeError):

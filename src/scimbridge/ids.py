@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 import time
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+# 26 characters of 5 bits carry the 128 bits of ``_ulid_body``: the first is at most 7.
+_ULID_BODY = re.compile(r"[0-7][0-9A-HJKMNP-TV-Z]{25}")
 
 
 def _ulid_body() -> str:
@@ -29,6 +32,12 @@ def _ulid_body() -> str:
 def new_id(prefix: str) -> str:
     """A new id such as ``user_01JD3Z…``."""
     return f"{prefix}_{_ulid_body()}"
+
+
+def is_id(text: str, prefix: str) -> bool:
+    """Is ``text`` shaped like an id ``new_id(prefix)`` returns (upper case, as issued)?"""
+    head, underscore, body = text.partition("_")
+    return head == prefix and bool(underscore) and _ULID_BODY.fullmatch(body) is not None
 
 
 def directory_id() -> str:

@@ -173,3 +173,87 @@ def test_metrics_label_routes_by_template(admin: httpx.Client, server: RunningSe
     text = httpx.get(f"{server.base_url}/metrics").text
     assert 'route="/scim/v2/{directory_id}/{endpoint}"' in text
     assert directory.id not in text
+
+
+class TestProviders:
+    @pytest.mark.parametrize("provider", ["google", "ldap", "csv"])
+    def test_pull_providers_are_refused_until_pull_sources_exist(
+        self, admin: httpx.Client, provider: str
+    ) -> None:
+        response = admin.post(
+            "/api/v1/directories", json={"name": "P", "tenant": "pull-t", "provider": provider}
+        )
+        assert response.status_code == 400
+        error = response.json()["error"]
+        assert error["code"] == "provider_not_available"
+        assert "not available yet" in error["message"]
+        assert "okta" in error["message"]
+        assert "generic" in error["message"]
+        listed = admin.get("/api/v1/directories", params={"tenant": "pull-t"}).json()
+        assert listed["data"] == []
+
+    def test_patch_cannot_change_the_provider(self, admin: httpx.Client) -> None:
+        directory = create_directory(admin)
+        response = admin.patch(f"/api/v1/directories/{directory.id}", json={"provider": "okta"})
+        assert response.status_code == 400
+        assert admin.get(f"/api/v1/directories/{directory.id}").json()["provider"] == "generic"
+
+
+class TestAttributeMap:
+    @pytest.mark.parametrize(
+        ("key", "path"),
+        [
+            ("title", "titel"),
+            ("dept", f"{ENTERPRISE}:departmnt"),
+            ("mgr", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:Usr:manager.value"),
+            ("work", 'emails[tpye eq "work"].value'),
+        ],
+    )
+    def test_a_typo_is_a_400_naming_key_and_path(
+        self, admin: httpx.Client, key: str, path: str
+    ) -> None:
+        response = admin.post(
+            "/api/v1/directories",
+            json={"name": "M", "tenant": "map-t", "provider": "okta", "attribute_map": {key: path}},
+        )
+        assert response.status_code == 400
+        message = response.json()["error"]["message"]
+        assert repr(key) in message
+        assert path in message
+        directory = create_directory(admin)
+        patched = admin.patch(
+            f"/api/v1/directories/{directory.id}", json={"attribute_map": {key: path}}
+        )
+        assert patched.status_code == 400
+        assert path in patched.json()["error"]["message"]
+        unchanged = admin.get(f"/api/v1/directories/{directory.id}").json()
+        assert key not in unchanged["attribute_map"]
+
+    def test_value_paths_and_custom_extensions_map_values(self, admin: httpx.Client) -> None:
+        custom = "urn:ietf:params:scim:schemas:extension:Acme:2.0:User"
+        mapping = {
+            "work_email": 'emails[type eq "work"].value',
+            "manager_id": f"{ENTERPRISE}:manager.value",
+            "badge": f"{custom}:badge",
+        }
+        directory = create_directory(admin, attribute_map=mapping)
+        user = {
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE, custom],
+            "userName": "map@example.com",
+            "emails": [
+                {"value": "home@example.com", "type": "home"},
+                {"value": "w@x.example", "type": "work"},
+            ],
+            ENTERPRISE: {"manager": {"value": "boss"}},
+            custom: {"badge": "B-7"},
+        }
+        with scim_client(directory) as scim:
+            created = scim.post("/Users", json=user)
+            assert created.status_code == 201, created.text
+        listed = admin.get(f"/api/v1/directories/{directory.id}/users").json()["data"]
+        mapped = listed[0]["custom_attributes"]
+        assert {key: mapped[key] for key in mapping} == {
+            "work_email": "w@x.example",
+            "manager_id": "boss",
+            "badge": "B-7",
+        }

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -62,10 +62,10 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 @contextmanager
 def worker_process(
-    database_url: str, admin_token: str, log: Path | None = None
+    database_url: str, admin_token: str, log: Path | None = None, extra: Sequence[str] = ()
 ) -> Iterator[subprocess.Popen[bytes]]:
     """``scimbridge worker``; a test may kill it itself (then this only reaps it)."""
-    process = start(["worker"], process_env(database_url, admin_token), log)
+    process = start(["worker", *extra], process_env(database_url, admin_token), log)
     try:
         yield process
     finally:

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Request
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
+from starlette.types import Scope
 
 from scimbridge.api.deps import runtime_of
 from scimbridge.api.responses import json_response
+from scimbridge.observability import metrics as observed
 from scimbridge.runtime import Runtime
-from scimbridge.store import migrate
+from scimbridge.store import backlog as backlog_store
+from scimbridge.store import directories as directory_store
+from scimbridge.store import migrate, unit_of_work
+
+log = logging.getLogger("scimbridge.metrics")
 
 router = APIRouter(tags=["operations"])
 
@@ -32,11 +41,45 @@ def _ready(runtime: Runtime) -> tuple[bool, str]:
     return True, "ok"
 
 
+def _backlog(runtime: Runtime) -> tuple[list[observed.BacklogRow], int] | None:
+    try:
+        with unit_of_work.read(runtime.engine) as connection:
+            rows, total = backlog_store.delivery_backlog(connection, observed.BACKLOG_DIRECTORIES)
+    except SQLAlchemyError as error:
+        log.warning("metrics: the delivery backlog could not be read: %s", error)
+        return None
+    return [
+        (r.directory_id, r.provider, r.pending_events, r.consecutive_failures, r.oldest_pending_at)
+        for r in rows
+    ], total
+
+
 @router.get("/metrics")
 async def metrics(request: Request) -> Response:
-    """Prometheus exposition of this process's metrics."""
-    body, content_type = request.app.state.metrics.render()
+    """Prometheus exposition: every server process's counters and the delivery backlog."""
+    runtime = runtime_of(request)
+    backlog = await run_in_threadpool(_backlog, runtime)
+    body, content_type = observed.render(backlog, runtime.clock.now())
     return Response(body, media_type=content_type)
+
+
+_PROVIDERS = observed.ProviderCache()
+
+
+def _provider_of(runtime: Runtime, directory_id: str) -> str | None:
+    with unit_of_work.read(runtime.engine) as connection:
+        return directory_store.provider_of(connection, directory_id)
+
+
+async def request_provider(scope: Scope, directory_id: str) -> str | None:
+    """The provider label of a SCIM request (``MetricsMiddleware``); one lookup per directory."""
+    provider = _PROVIDERS.get(directory_id)
+    if provider is None:
+        runtime: Runtime = scope["app"].state.runtime
+        provider = await runtime.run_db(True, _provider_of, runtime, directory_id)
+        if provider is not None:
+            _PROVIDERS.put(directory_id, provider)
+    return provider
 
 
 @router.get("/readyz")

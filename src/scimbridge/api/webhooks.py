@@ -22,7 +22,7 @@ async def list_deliveries(
     directory_id: str,
     runtime: Admin,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    after: int | None = None,
+    after: str | None = None,
     event_id: str | None = None,
 ) -> Response:
     data, cursor = await run_in_threadpool(

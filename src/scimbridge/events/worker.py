@@ -27,7 +27,7 @@ from scimbridge.clock import Clock
 from scimbridge.events.schedule import RetrySchedule, parse_retry_after
 from scimbridge.events.signing import signature_headers
 from scimbridge.events.transport import POOL_EXTENSION, pool_of, webhook_client
-from scimbridge.observability import redaction
+from scimbridge.observability import metrics, redaction
 from scimbridge.secrets_box import SecretBox
 from scimbridge.store import calls, unit_of_work
 from scimbridge.store import deliveries as store
@@ -181,6 +181,7 @@ class DeliveryWorker:
                     await calls.run(self.inline_database, self._release, claim.directory_id, token)
                     return
                 outcome = await self.post(client, head)
+                metrics.record_delivery(outcome.status_code, outcome.error)
                 if outcome.ok:
                     acknowledged = await calls.run(
                         self.inline_database, self._acknowledge, claim, head, token, outcome

@@ -16,18 +16,23 @@ from sqlalchemy import Connection
 
 from scimbridge import ids
 from scimbridge.clock import isoformat
+from scimbridge.directory.attribute_map import AttributeMapError, check_attribute_map
 from scimbridge.directory.deprovision import DEPROVISION_POLICIES, default_policy
 from scimbridge.directory.models import DirectoryRecord
 from scimbridge.directory.normalize import effective_attribute_map
-from scimbridge.errors import InvalidRequest, NotFound
+from scimbridge.errors import InvalidRequest, NotFound, ProviderNotAvailable
 from scimbridge.runtime import Runtime
-from scimbridge.services import webhook_urls
+from scimbridge.services import cursors, webhook_urls
 from scimbridge.store import deliveries as delivery_store
 from scimbridge.store import directories as store
 from scimbridge.store import unit_of_work
 from scimbridge.store.tables import PROVIDERS
 
 PULL_PROVIDERS = frozenset({"google", "ldap", "csv"})
+# The switch the pull-sources work flips: until a connector fetches for these providers, a
+# directory created with one would look active, with a SCIM URL, and never receive data.
+# The schema's CHECK keeps them (``store.tables.PROVIDERS``) so no migration is needed then.
+PULL_PROVIDERS_ENABLED = False
 
 
 @dataclass(frozen=True)
@@ -80,9 +85,21 @@ def webhook_status(connection: Connection, record: DirectoryRecord) -> dict[str,
     }
 
 
+def available_providers() -> tuple[str, ...]:
+    """The providers a directory can be created with today, in the contract's order."""
+    return tuple(p for p in PROVIDERS if PULL_PROVIDERS_ENABLED or p not in PULL_PROVIDERS)
+
+
 def validate_provider(provider: str) -> str:
+    available = ", ".join(available_providers())
     if provider not in PROVIDERS:
-        raise InvalidRequest(f"provider must be one of {', '.join(PROVIDERS)}")
+        raise InvalidRequest(f"provider must be one of {available}")
+    if provider not in available_providers():
+        pull = ", ".join(p for p in PROVIDERS if p in PULL_PROVIDERS)
+        raise ProviderNotAvailable(
+            f"provider {provider!r} is a pull source, and pull sources ({pull}) are not "
+            f"available yet; available providers: {available}"
+        )
     return provider
 
 
@@ -114,10 +131,11 @@ def validate_deprovision_policy(policy: object) -> str:
 
 
 def validate_attribute_map(mapping: dict[str, str]) -> dict[str, str]:
-    for name, path in mapping.items():
-        if not name or not isinstance(path, str) or not path:
-            raise InvalidRequest("attribute_map must map non-empty names to SCIM attribute paths")
-    return mapping
+    """Every path must name a user attribute (``directory.attribute_map``): a typo is a 400."""
+    try:
+        return check_attribute_map(mapping)
+    except AttributeMapError as error:
+        raise InvalidRequest(str(error)) from None
 
 
 def create_directory(runtime: Runtime, data: DirectoryInput) -> dict[str, Any]:
@@ -182,6 +200,7 @@ def get_directory(runtime: Runtime, directory_id: str) -> dict[str, Any]:
 def list_directories(
     runtime: Runtime, *, tenant: str | None, after: str | None, limit: int
 ) -> tuple[list[dict[str, Any]], str | None]:
+    after = cursors.directory_cursor(after)
     with unit_of_work.read(runtime.engine) as connection:
         records = store.list_directories(connection, tenant=tenant, after=after, limit=limit + 1)
         page = records[:limit]

@@ -1,7 +1,8 @@
 """The application's read API: normalized users and groups with keyset cursors.
 
 Cursors are resource ids, which are time-ordered (``ids.py``), so ``id > :after ORDER BY
-id LIMIT n`` walks a directory of any size at constant cost per page.
+id LIMIT n`` walks a directory of any size at constant cost per page; ``services.cursors``
+says which ``after`` values are valid.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from scimbridge.directory import normalize
 from scimbridge.directory.models import DirectoryRecord
 from scimbridge.errors import NotFound
 from scimbridge.runtime import Runtime
+from scimbridge.services import cursors
 from scimbridge.store import directories as directory_store
 from scimbridge.store import unit_of_work
 from scimbridge.store.resources import SqlDirectoryStore, group_from_row, user_from_row
@@ -38,8 +40,6 @@ def list_users(
     active: bool | None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     query = select(users).where(users.c.directory_id == directory_id)
-    if after:
-        query = query.where(users.c.id > after)
     if group:
         query = query.where(
             users.c.id.in_(
@@ -59,9 +59,12 @@ def list_users(
         )
     if active is not None:
         query = query.where(users.c.active == active)
-    query = query.order_by(users.c.id).limit(limit + 1)
     with unit_of_work.read(runtime.engine) as connection:
         directory = _directory(connection, directory_id)
+        after = cursors.user_cursor(connection, directory_id, after)
+        if after:
+            query = query.where(users.c.id > after)
+        query = query.order_by(users.c.id).limit(limit + 1)
         records = [user_from_row(row) for row in connection.execute(query)]
         page = records[:limit]
         store = SqlDirectoryStore(connection, runtime.clock.now())
@@ -85,8 +88,6 @@ def list_groups(
     runtime: Runtime, directory_id: str, *, limit: int, after: str | None, user: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     query = select(groups).where(groups.c.directory_id == directory_id)
-    if after:
-        query = query.where(groups.c.id > after)
     if user:
         query = query.where(
             groups.c.id.in_(
@@ -95,9 +96,12 @@ def list_groups(
                 )
             )
         )
-    query = query.order_by(groups.c.id).limit(limit + 1)
     with unit_of_work.read(runtime.engine) as connection:
         directory = _directory(connection, directory_id)
+        after = cursors.group_cursor(connection, directory_id, after)
+        if after:
+            query = query.where(groups.c.id > after)
+        query = query.order_by(groups.c.id).limit(limit + 1)
         records = [group_from_row(row) for row in connection.execute(query)]
         page = records[:limit]
         data = [normalize.group_object(g, directory) for g in page]

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from scimbridge.errors import InvalidRequest, NotFound
 from scimbridge.runtime import Runtime
+from scimbridge.services import cursors
 from scimbridge.store import directories as directory_store
 from scimbridge.store import events as event_store
 from scimbridge.store import unit_of_work
@@ -39,16 +40,13 @@ def read_feed(
 ) -> tuple[str, str | None]:
     """The page as a JSON array text (stored bytes, not re-serialised) and its cursor."""
     with unit_of_work.read(runtime.engine) as connection:
-        cursor_event = None
-        if after:
-            cursor_event = event_store.get_event(connection, after)
-            if cursor_event is None:
-                raise InvalidRequest(f"unknown cursor {after!r}: pass the id of an event")
+        if (
+            directory_id is not None
+            and directory_store.get_directory(connection, directory_id) is None
+        ):
+            raise NotFound(f"directory {directory_id} not found")
+        cursor_event = cursors.event_cursor(connection, directory_id, after)
         if directory_id is not None:
-            if directory_store.get_directory(connection, directory_id) is None:
-                raise NotFound(f"directory {directory_id} not found")
-            if cursor_event is not None and cursor_event.directory_id != directory_id:
-                raise InvalidRequest("the cursor event belongs to another directory")
             page = event_store.read_directory_feed(
                 connection,
                 directory_id,

@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, Connection
 from scimbridge.directory import commands
 from scimbridge.directory.models import GroupRecord, UserRecord
 from scimbridge.ids import hash_token
+from scimbridge.observability import metrics
 from scimbridge.runtime import Runtime
 from scimbridge.scim import etags, listing, projection
 from scimbridge.scim.errors import ScimError, not_found
@@ -365,6 +366,7 @@ def _write(runtime: Runtime, call: ScimCall, action: Any) -> ScimAnswer:
         store = SqlDirectoryStore(connection, now)
         writer = commands.open_writer(store, call.directory_id, now)
         record, status = action(writer)
+        written = [event.type for event in writer.events]
         emitted = writer.flush()
         if record is None:
             answer = ScimAnswer(204, None)
@@ -374,6 +376,7 @@ def _write(runtime: Runtime, call: ScimCall, action: Any) -> ScimAnswer:
             answer = _render_one(runtime, connection, call, record, status, store)
     if emitted:
         runtime.signal.notify(call.directory_id)
+        metrics.record_events(writer.directory.provider, written)  # committed: count them
     return answer
 
 

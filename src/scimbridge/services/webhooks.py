@@ -11,20 +11,25 @@ from scimbridge.events.embedded import worker_config
 from scimbridge.events.transport import webhook_client
 from scimbridge.events.worker import DeliveryWorker, attempt_record
 from scimbridge.runtime import Runtime
+from scimbridge.services import cursors
 from scimbridge.store import deliveries as store
 from scimbridge.store import directories as directory_store
 from scimbridge.store import unit_of_work
 
 
 def list_deliveries(
-    runtime: Runtime, directory_id: str, *, after: int | None, limit: int, event_id: str | None
+    runtime: Runtime, directory_id: str, *, after: str | None, limit: int, event_id: str | None
 ) -> tuple[list[dict[str, Any]], int | None]:
     """Attempts, newest first; the cursor is the id of the last attempt returned."""
     with unit_of_work.read(runtime.engine) as connection:
         if directory_store.get_directory(connection, directory_id) is None:
             raise NotFound(f"directory {directory_id} not found")
         rows = store.list_attempts(
-            connection, directory_id, after=after, limit=limit + 1, event_id=event_id
+            connection,
+            directory_id,
+            after=cursors.delivery_cursor(connection, directory_id, after),
+            limit=limit + 1,
+            event_id=event_id,
         )
     page = rows[:limit]
     data = [

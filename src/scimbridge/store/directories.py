@@ -131,3 +131,10 @@ def ciphertexts(connection: Connection) -> list[tuple[str, dict[str, str]]]:
         if values:
             found.append((row[0], values))
     return found
+
+
+def provider_of(connection: Connection, directory_id: str) -> str | None:
+    """A directory's provider (it never changes), for metrics labels."""
+    return connection.execute(
+        select(directories.c.provider).where(directories.c.id == directory_id)
+    ).scalar()
