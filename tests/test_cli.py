@@ -145,7 +145,7 @@ def test_a_closed_pipe_ends_quietly(databases) -> None:
                 **os.environ,
                 "SCIMBRIDGE_DATABASE_URL": url,
                 "SCIMBRIDGE_ADMIN_TOKEN": "x",
-                "SCIMBRIDGE_SECRET_KEY": "k",
+                "SCIMBRIDGE_SECRET_KEY": "test-secret-key",
             },
             stdout=write_end,
             stderr=subprocess.PIPE,
@@ -179,7 +179,7 @@ def test_a_shell_pipe_into_head_prints_no_traceback(databases) -> None:
         **os.environ,
         "SCIMBRIDGE_DATABASE_URL": url,
         "SCIMBRIDGE_ADMIN_TOKEN": "x",
-        "SCIMBRIDGE_SECRET_KEY": "k",
+        "SCIMBRIDGE_SECRET_KEY": "test-secret-key",
     }
     result = subprocess.run(
         ["sh", "-c", f"'{sys.executable}' -m scimbridge directories list | head -1"],
