@@ -1,22 +1,29 @@
 """The events feed for applications that poll (contract: ``GET /api/v1/events``).
 
 The cursor is the id of the last event read. With ``directory_id`` the feed walks that
-directory's gap-free sequence; without it, every directory in commit order (see
-``store.events.read_global_feed``). The page's ``list_metadata.after`` is the id of its
+directory's gap-free sequence; without it, every directory in the global feed's order
+(``store.global_feed``). The page's ``list_metadata.after`` is the id of its
 last event, or the cursor given when nothing new arrived, so a poller can always pass
 back what it got.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from scimbridge.errors import InvalidRequest, NotFound
 from scimbridge.runtime import Runtime
 from scimbridge.store import directories as directory_store
 from scimbridge.store import events as event_store
-from scimbridge.store import unit_of_work
+from scimbridge.store import global_feed, unit_of_work
+from scimbridge.store.events import StoredEvent
 from scimbridge.store.tables import EVENT_TYPES
+
+log = logging.getLogger("scimbridge.api")
 
 
 def parse_types(raw: str | None) -> list[str] | None:
@@ -38,30 +45,92 @@ def read_feed(
     types: Sequence[str] | None,
 ) -> tuple[str, str | None]:
     """The page as a JSON array text (stored bytes, not re-serialised) and its cursor."""
-    with unit_of_work.read(runtime.engine) as connection:
-        cursor_event = None
-        if after:
-            cursor_event = event_store.get_event(connection, after)
-            if cursor_event is None:
-                raise InvalidRequest(f"unknown cursor {after!r}: pass the id of an event")
-        if directory_id is not None:
-            if directory_store.get_directory(connection, directory_id) is None:
-                raise NotFound(f"directory {directory_id} not found")
-            if cursor_event is not None and cursor_event.directory_id != directory_id:
-                raise InvalidRequest("the cursor event belongs to another directory")
-            page = event_store.read_directory_feed(
-                connection,
-                directory_id,
-                after_sequence=cursor_event.sequence if cursor_event else 0,
-                limit=limit,
-                types=types,
-            )
-        else:
-            page = event_store.read_global_feed(
-                connection,
-                after=(cursor_event.txid, cursor_event.position) if cursor_event else None,
-                limit=limit,
-                types=types,
-            )
+    if directory_id is None:
+        page = read_global_page(runtime.engine, after=after, limit=limit, types=types)
+    else:
+        page = _read_directory_page(runtime.engine, directory_id, after, limit, types)
     next_cursor = page[-1].id if page else after
     return "[" + ",".join(event.body for event in page) + "]", next_cursor
+
+
+def _cursor_event(connection: Connection, after: str | None) -> StoredEvent | None:
+    if not after:
+        return None
+    cursor_event = event_store.get_event(connection, after)
+    if cursor_event is None:
+        raise InvalidRequest(f"unknown cursor {after!r}: pass the id of an event")
+    return cursor_event
+
+
+def _read_directory_page(
+    engine: Engine,
+    directory_id: str,
+    after: str | None,
+    limit: int,
+    types: Sequence[str] | None,
+) -> list[StoredEvent]:
+    with unit_of_work.read(engine) as connection:
+        cursor_event = _cursor_event(connection, after)
+        if directory_store.get_directory(connection, directory_id) is None:
+            raise NotFound(f"directory {directory_id} not found")
+        if cursor_event is not None and cursor_event.directory_id != directory_id:
+            raise InvalidRequest("the cursor event belongs to another directory")
+        return event_store.read_directory_feed(
+            connection,
+            directory_id,
+            after_sequence=cursor_event.sequence if cursor_event else 0,
+            limit=limit,
+            types=types,
+        )
+
+
+def _positioned_page(
+    connection: Connection, after: str | None, limit: int, types: Sequence[str] | None
+) -> list[StoredEvent]:
+    cursor_event = _cursor_event(connection, after)
+    if cursor_event is None:
+        return global_feed.read_page(connection, after_position=0, limit=limit, types=types)
+    if cursor_event.feed_position is None:
+        # Committed but not yet positioned (its id came from a webhook or the directory
+        # feed): nothing after it has a place yet either. The caller positions it.
+        return []
+    return global_feed.read_page(
+        connection, after_position=cursor_event.feed_position, limit=limit, types=types
+    )
+
+
+def read_global_page(
+    engine: Engine, *, after: str | None, limit: int, types: Sequence[str] | None
+) -> list[StoredEvent]:
+    """Every directory's events after the cursor event, in feed order (store/global_feed.py).
+
+    The page is read from what is positioned. A full page is final: whatever is not
+    positioned yet will be numbered after every position there is. A short page runs the
+    sequencer, a batch at a time, until the page is full or every event that was
+    committed when the request came in (up to the horizon) is positioned, so a change
+    acknowledged before the request is in its answer. The common case, a poller at the
+    head with nothing new, costs two indexed queries and no lock.
+    """
+    horizon: int | None = None
+    while True:
+        with unit_of_work.read(engine) as connection:
+            page = _positioned_page(connection, after, limit, types)
+            if len(page) == limit:
+                return page
+            if horizon is None:
+                horizon = global_feed.unpositioned_horizon(connection)
+                if horizon is None:
+                    return page
+            elif not global_feed.has_unpositioned(connection, up_to=horizon):
+                return page
+        try:
+            with unit_of_work.write(engine) as connection:
+                global_feed.position_committed(connection)
+        except DBAPIError as error:
+            if not global_feed.is_lock_timeout(error):
+                raise
+            # Correct but not fresh: the rest comes with a later poll.
+            log.warning(
+                "events feed: the sequencer lock is held too long; serving what is positioned"
+            )
+            return page
