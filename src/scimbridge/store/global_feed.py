@@ -112,9 +112,9 @@ def has_unpositioned(connection: Connection, *, up_to: int) -> bool:
     return connection.execute(query).first() is not None
 
 
-def position_committed(connection: Connection, batch: int = SEQUENCER_BATCH) -> int:
-    """The sequencer: give the first ``batch`` committed, unpositioned events (by insert
-    order) the next feed positions; how many it gave.
+def position_committed(connection: Connection, batch: int | None = None) -> int:
+    """The sequencer: give the first ``batch`` (default :data:`SEQUENCER_BATCH`) committed,
+    unpositioned events, by insert order, the next feed positions; how many it gave.
 
     Run it alone in a write unit, which commits (and so releases the lock) at once. On
     PostgreSQL it waits its turn on the advisory lock: a reader that finds another one
@@ -128,7 +128,8 @@ def position_committed(connection: Connection, batch: int = SEQUENCER_BATCH) -> 
         connection.execute(text("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"))
         connection.execute(text(f"SET LOCAL lock_timeout = '{SEQUENCER_LOCK_TIMEOUT}'"))
         connection.execute(select(func.pg_advisory_xact_lock(FEED_LOCK_ID)))
-    return int(connection.execute(_POSITION_BATCH, {"batch": batch}).rowcount)
+    parameters = {"batch": batch or SEQUENCER_BATCH}
+    return int(connection.execute(_POSITION_BATCH, parameters).rowcount)
 
 
 def is_lock_timeout(error: DBAPIError) -> bool:
