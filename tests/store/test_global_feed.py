@@ -136,25 +136,24 @@ class TestSequencer:
             (second, 4),
         ]
 
-    def test_a_full_page_stops_the_sequencer(
-        self, engine: Engine, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        """What is not positioned yet comes after every position: a full page is final."""
+    @pytest.fixture
+    def backlog(self, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Seven committed, unpositioned events and a sequencer that positions two a step."""
         monkeypatch.setattr(global_feed, "SEQUENCER_BATCH", 2)
-        directory_id = make_directory(engine)
-        append(engine, directory_id, 7)
+        append(engine, make_directory(engine), 7)
         forget_positions(engine)
+
+    @pytest.mark.usefixtures("backlog")
+    def test_a_full_page_stops_the_sequencer(self, engine: Engine) -> None:
+        """What is not positioned yet comes after every position: a full page is final."""
         page = read_global_page(engine, after=None, limit=3, types=None)
         assert [e.sequence for e in page] == [1, 2, 3]
         assert [p for _, _, p in positions(engine)] == [1, 2, 3, 4, None, None, None]
 
+    @pytest.mark.usefixtures("backlog")
     def test_a_short_page_positions_everything_committed_before_the_request(
-        self, engine: Engine, monkeypatch: pytest.MonkeyPatch
+        self, engine: Engine
     ) -> None:
-        monkeypatch.setattr(global_feed, "SEQUENCER_BATCH", 2)
-        directory_id = make_directory(engine)
-        append(engine, directory_id, 7)
-        forget_positions(engine)
         page = read_global_page(engine, after=None, limit=100, types=None)
         assert [e.sequence for e in page] == list(range(1, 8))
 

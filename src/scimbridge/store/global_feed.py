@@ -37,8 +37,9 @@ positions events as it writes them and the sequencer never finds work there.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, text
+from sqlalchemy import Connection, Select, bindparam, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from scimbridge.store.events import StoredEvent, stored_event
@@ -54,7 +55,10 @@ SEQUENCER_BATCH = 1_000
 SEQUENCER_LOCK_TIMEOUT = "5s"
 _LOCK_NOT_AVAILABLE = "55P03"
 
-_unpositioned = events.c.feed_position.is_(None)  # served by ix_events_unpositioned
+# Every statement here is served by an index (tests/store/test_query_plans.py): the
+# page by ix_events_feed_position, the unpositioned events by the partial
+# ix_events_unpositioned, which holds only them, so an idle check costs nothing.
+_unpositioned = events.c.feed_position.is_(None)
 
 # The batch is numbered after the largest position in one statement. Aliases keep the
 # subqueries from being correlated to the table being updated.
@@ -64,7 +68,7 @@ _batch = (
     select(_pending.c.position)
     .where(_pending.c.feed_position.is_(None))
     .order_by(_pending.c.position)
-    .limit(bindparam("batch"))
+    .limit(bindparam("batch", SEQUENCER_BATCH))
     .subquery("batch")
 )
 _numbered = select(
@@ -74,16 +78,14 @@ _numbered = select(
         + func.row_number().over(order_by=_batch.c.position)
     ).label("feed_position"),
 ).subquery("numbered")
-_POSITION_BATCH = (
+POSITION_BATCH = (
     events.update()
     .where(events.c.position == _numbered.c.position)
     .values(feed_position=_numbered.c.feed_position)
 )
 
 
-def read_page(
-    connection: Connection, *, after_position: int, limit: int, types: Sequence[str] | None
-) -> list[StoredEvent]:
+def page_query(after_position: int, limit: int, types: Sequence[str] | None) -> Select[Any]:
     """Positioned events after a feed position, in feed order (0: from the start).
 
     Exact with ``types``: the filter only skips rows of an order that never changes.
@@ -94,22 +96,31 @@ def read_page(
         .order_by(events.c.feed_position)
         .limit(limit)
     )
-    if types:
-        query = query.where(events.c.type.in_(types))
+    return query.where(events.c.type.in_(types)) if types else query
+
+
+def read_page(
+    connection: Connection, *, after_position: int, limit: int, types: Sequence[str] | None
+) -> list[StoredEvent]:
+    query = page_query(after_position, limit, types)
     return [stored_event(row) for row in connection.execute(query)]
+
+
+HORIZON = select(func.max(events.c.position)).where(_unpositioned)
+UNPOSITIONED_UP_TO = (
+    select(events.c.position).where(_unpositioned, events.c.position <= bindparam("up_to")).limit(1)
+)
 
 
 def unpositioned_horizon(connection: Connection) -> int | None:
     """The largest ``position`` among committed events the sequencer has not reached."""
-    found = connection.execute(select(func.max(events.c.position)).where(_unpositioned))
-    value = found.scalar()
+    value = connection.execute(HORIZON).scalar()
     return None if value is None else int(value)
 
 
 def has_unpositioned(connection: Connection, *, up_to: int) -> bool:
     """Whether a committed event at or below this ``position`` still has no place."""
-    query = select(events.c.position).where(_unpositioned, events.c.position <= up_to).limit(1)
-    return connection.execute(query).first() is not None
+    return connection.execute(UNPOSITIONED_UP_TO, {"up_to": up_to}).first() is not None
 
 
 def position_committed(connection: Connection, batch: int | None = None) -> int:
@@ -129,7 +140,7 @@ def position_committed(connection: Connection, batch: int | None = None) -> int:
         connection.execute(text(f"SET LOCAL lock_timeout = '{SEQUENCER_LOCK_TIMEOUT}'"))
         connection.execute(select(func.pg_advisory_xact_lock(FEED_LOCK_ID)))
     parameters = {"batch": batch or SEQUENCER_BATCH}
-    return int(connection.execute(_POSITION_BATCH, parameters).rowcount)
+    return int(connection.execute(POSITION_BATCH, parameters).rowcount)
 
 
 def is_lock_timeout(error: DBAPIError) -> bool:
