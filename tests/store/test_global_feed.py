@@ -293,3 +293,25 @@ def test_concurrent_writers_and_a_live_poller_see_every_directory_in_order(
     for directory_id, sequences in per_directory.items():
         assert sequences == list(range(1, stored[directory_id] + 1))
     assert sum(stored.values()) == len(polled)
+
+
+def test_every_concurrent_poll_sees_what_was_committed_before_it(engine: Engine) -> None:
+    """Pollers race to position the same new event; each answer must hold it, also the
+    answer of a poller that read its page before another's sequencer committed."""
+    directory_id = make_directory(engine)
+    append(engine, directory_id, 1)
+    for round_ in range(5):
+        head = whole_feed(engine)[-1].id
+        append(engine, directory_id, 1)
+        start = threading.Barrier(12)
+        answers: list[list[int]] = []
+
+        def poll(_: int, start=start, head=head, answers=answers) -> None:
+            start.wait()
+            page = read_global_page(engine, after=head, limit=10, types=None)
+            answers.append([e.sequence for e in page])
+
+        with running(poll, 12) as errors:
+            pass
+        assert not errors
+        assert answers == [[round_ + 2]] * 12

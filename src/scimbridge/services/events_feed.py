@@ -105,24 +105,26 @@ def read_global_page(
     """Every directory's events after the cursor event, in feed order (store/global_feed.py).
 
     The page is read from what is positioned. A full page is final: whatever is not
-    positioned yet will be numbered after every position there is. A short page runs the
-    sequencer, a batch at a time, until the page is full or every event that was
-    committed when the request came in (up to the horizon) is positioned, so a change
-    acknowledged before the request is in its answer. The common case, a poller at the
-    head with nothing new, costs two indexed queries and no lock.
+    positioned yet will be numbered after every position there is. Otherwise the
+    sequencer runs, a batch at a time, until every event that was committed when the
+    request came in (up to the horizon) is positioned, so a change acknowledged before
+    the request is in its answer. The check comes before the page in each round: on
+    PostgreSQL every statement has its own snapshot, and a page read before another
+    poller's sequencer committed must not be trusted because a check after it finds
+    nothing left. The common case, a poller at the head with nothing new, costs two
+    indexed queries and no lock.
     """
     horizon: int | None = None
     while True:
         with unit_of_work.read(engine) as connection:
-            page = _positioned_page(connection, after, limit, types)
-            if len(page) == limit:
-                return page
             if horizon is None:
                 horizon = global_feed.unpositioned_horizon(connection)
-                if horizon is None:
-                    return page
-            elif not global_feed.has_unpositioned(connection, up_to=horizon):
-                return page
+                complete = horizon is None
+            else:
+                complete = not global_feed.has_unpositioned(connection, up_to=horizon)
+            page = _positioned_page(connection, after, limit, types)
+        if complete or len(page) == limit:
+            return page
         try:
             with unit_of_work.write(engine) as connection:
                 global_feed.position_committed(connection)
