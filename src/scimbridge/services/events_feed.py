@@ -112,9 +112,11 @@ def read_global_page(
     PostgreSQL every statement has its own snapshot, and a page read before another
     poller's sequencer committed must not be trusted because a check after it finds
     nothing left. The common case, a poller at the head with nothing new, costs two
-    indexed queries and no lock.
+    indexed queries and no lock; a crowd of pollers behind a new event waits for one
+    sequencer together (``position_committed``).
     """
     horizon: int | None = None
+    queue = False  # after waiting for another sequencer once, wait in line for the lock
     while True:
         with unit_of_work.read(engine) as connection:
             if horizon is None:
@@ -127,7 +129,7 @@ def read_global_page(
             return page
         try:
             with unit_of_work.write(engine) as connection:
-                global_feed.position_committed(connection)
+                queue = global_feed.position_committed(connection, queue=queue) is None
         except DBAPIError as error:
             if not global_feed.is_lock_timeout(error):
                 raise

@@ -7,10 +7,12 @@ the writer waits for its directory's lock. Ordering by either let a directory's 
 n+1 come out before n, and let an event commit behind a cursor already handed out.
 
 So an event gets its ``feed_position`` only once it is committed, and positions are only
-ever appended. The *sequencer* (:func:`position_committed`) runs in a short transaction
-of its own, serialised by a transaction-level advisory lock: it takes the committed
-events that have no position yet, in insert order, and numbers them after the largest
-position. Why that holds by construction:
+ever appended. The *sequencer* (:func:`position_committed`) is a short transaction of
+its own, serialised by a transaction-level advisory lock: it takes the committed events
+that have no position yet, in insert order, and numbers them after the largest
+position. Feed requests run it (``services/events_feed.py``); there is no background
+job, so a feed nobody polls keeps its new events in the partial index until the first
+poll, which positions them a batch at a time. Why the order holds by construction:
 
 - Per directory, in ``sequence`` order with no hole. A directory's writers hold its row
   lock from allocating the sequence until commit (``store/events.py``), so event n+1 is
@@ -123,22 +125,31 @@ def has_unpositioned(connection: Connection, *, up_to: int) -> bool:
     return connection.execute(UNPOSITIONED_UP_TO, {"up_to": up_to}).first() is not None
 
 
-def position_committed(connection: Connection, batch: int | None = None) -> int:
+def position_committed(
+    connection: Connection, batch: int | None = None, *, queue: bool = False
+) -> int | None:
     """The sequencer: give the first ``batch`` (default :data:`SEQUENCER_BATCH`) committed,
     unpositioned events, by insert order, the next feed positions; how many it gave.
 
-    Run it alone in a write unit, which commits (and so releases the lock) at once. On
-    PostgreSQL it waits its turn on the advisory lock: a reader that finds another one
-    positioning waits for it rather than skipping, so an event committed before a feed
-    request is always in its answer. The wait is one short transaction per waiter (the
-    ``UPDATE`` finds nothing left); a stuck one ends in ``lock_timeout``
-    (:func:`is_lock_timeout`).
+    Run it alone in a write unit, which commits (and so releases the lock) at once.
+    On PostgreSQL the first caller takes the advisory lock. A caller that finds it taken
+    waits only until that sequencer commits, by asking for the lock in shared mode along
+    with every other such caller, and returns None without positioning anything: the
+    other one positioned what was committed before its ``UPDATE`` began, most likely all
+    this caller was after, so a crowd of pollers behind one new event wakes together
+    instead of taking the lock one after another. A caller that finds something left
+    after such a wait passes ``queue=True`` and waits its turn for the lock, so nobody
+    spins. Every wait ends in ``lock_timeout`` (:func:`is_lock_timeout`).
     """
     if connection.dialect.name == "postgresql":
         # The snapshot must be taken per statement, after the lock (see the module text).
         connection.execute(text("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"))
         connection.execute(text(f"SET LOCAL lock_timeout = '{SEQUENCER_LOCK_TIMEOUT}'"))
-        connection.execute(select(func.pg_advisory_xact_lock(FEED_LOCK_ID)))
+        if queue:
+            connection.execute(select(func.pg_advisory_xact_lock(FEED_LOCK_ID)))
+        elif not connection.execute(select(func.pg_try_advisory_xact_lock(FEED_LOCK_ID))).scalar():
+            connection.execute(select(func.pg_advisory_xact_lock_shared(FEED_LOCK_ID)))
+            return None
     parameters = {"batch": batch or SEQUENCER_BATCH}
     return int(connection.execute(POSITION_BATCH, parameters).rowcount)
 
