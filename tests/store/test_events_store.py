@@ -10,6 +10,7 @@ from sqlalchemy import Engine, insert
 from sqlalchemy.exc import IntegrityError
 
 from scimbridge.directory.models import PendingEvent
+from scimbridge.services.events_feed import read_global_page
 from scimbridge.store import directories, unit_of_work
 from scimbridge.store import events as event_store
 from scimbridge.store.resources import SqlDirectoryStore
@@ -99,7 +100,6 @@ def test_database_refuses_a_duplicate_sequence(engine: Engine) -> None:
         "sequence": 1,
         "type": "user.created",
         "occurred_at": NOW,
-        "txid": 0,
         "body": "{}",
     }
     with unit_of_work.write(engine) as connection:
@@ -113,10 +113,7 @@ def test_global_feed_orders_and_pages(engine: Engine) -> None:
     append(engine, first, 2)
     append(engine, second, 1)
     append(engine, first, 1)
-    with unit_of_work.read(engine) as connection:
-        page = event_store.read_global_feed(connection, after=None, limit=2, types=None)
-        rest = event_store.read_global_feed(
-            connection, after=(page[-1].txid, page[-1].position), limit=10, types=None
-        )
+    page = read_global_page(engine, after=None, limit=2, types=None)
+    rest = read_global_page(engine, after=page[-1].id, limit=10, types=None)
     order = [(e.directory_id, e.sequence) for e in [*page, *rest]]
     assert order == [(first, 1), (first, 2), (second, 1), (first, 3)]

@@ -16,7 +16,7 @@ from scimbridge.store.resources import SqlDirectoryStore
 from scimbridge.store.tables import deliveries, directories, events
 
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
-BEFORE = "0002"
+BEFORE = "0003"
 
 
 @pytest.fixture

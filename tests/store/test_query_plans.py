@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select, text
 
 from scimbridge.scim.filter.parser import parse_filter
 from scimbridge.scim.schemas import GROUP_RESOURCE, USER_RESOURCE
-from scimbridge.store import filter_sql
+from scimbridge.store import filter_sql, global_feed
 from scimbridge.store.tables import groups, users
 
 LOOKUPS = [
@@ -95,3 +95,23 @@ def test_the_prepared_key_lookup_uses_an_index(engine: Engine, resource_type, fi
         directory_id="directory_1", value=lookup.value, offset=0, limit=100
     )
     assert_indexed(engine, _explain(engine, _literal_sql(engine, page)))
+
+
+FEED_STATEMENTS = {
+    "page": global_feed.page_query(5, 10, None),
+    "page of some types": global_feed.page_query(5, 10, ["user.created", "group.user_added"]),
+    "horizon": global_feed.HORIZON,
+    "unpositioned up to": global_feed.UNPOSITIONED_UP_TO.params(up_to=10),
+    "sequencer": global_feed.POSITION_BATCH,
+}
+
+
+@pytest.mark.parametrize("name", FEED_STATEMENTS)
+def test_the_global_feed_reads_through_its_indexes(engine: Engine, name: str) -> None:
+    """A poller at the head checks for unpositioned events on every poll: that must be a
+    look into an index (ix_events_unpositioned holds only them; NULLs lead
+    ix_events_feed_position), never a scan of every event."""
+    shown = _explain(engine, _literal_sql(engine, FEED_STATEMENTS[name]))
+    assert "ix_events_" in shown, shown
+    assert "SCAN events\n" not in f"{shown}\n", shown  # SQLite: a bare table scan
+    assert "Seq Scan on events" not in shown, shown

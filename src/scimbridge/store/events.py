@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Row, bindparam, func, literal_column, select, text, tuple_
+from sqlalchemy import Connection, Row, bindparam, func, select
 
 from scimbridge import ids
 from scimbridge.clock import isoformat
@@ -31,7 +31,7 @@ class StoredEvent:
     directory_id: str
     sequence: int
     type: str
-    txid: int
+    feed_position: int | None  # None until the sequencer positions it (store/global_feed.py)
     body: str
 
 
@@ -63,29 +63,35 @@ _ALLOCATE_SEQUENCES = (
     .where(directories.c.id == bindparam("match_id"))
     .values(last_sequence=directories.c.last_sequence + bindparam("count"))
 )
+# On SQLite the same round trip reads the global feed's last position: one writer at a
+# time (BEGIN IMMEDIATE), so insert order is commit order and the events can be
+# positioned as they are written (store/global_feed.py).
 _ALLOCATE_SEQUENCES_SQLITE = PreparedRead(
-    _ALLOCATE_SEQUENCES.returning(directories.c.last_sequence)
-)
-# On PostgreSQL the same round trip also reads the transaction id the global feed orders
-# by and queues the NOTIFY that wakes workers in other processes (delivered only when
-# this transaction commits, per the PostgreSQL NOTIFY docs): one trip instead of three.
-_ALLOCATE_SEQUENCES_POSTGRESQL = PreparedRead(
     _ALLOCATE_SEQUENCES.returning(
         directories.c.last_sequence,
-        literal_column("pg_current_xact_id()::text::bigint"),
-        func.pg_notify(NOTIFY_CHANNEL, directories.c.id),
+        select(func.coalesce(func.max(events.c.feed_position), 0)).scalar_subquery(),
+    )
+)
+# On PostgreSQL the same round trip queues the NOTIFY that wakes workers in other
+# processes (delivered only when this transaction commits, per the PostgreSQL NOTIFY
+# docs). Its events stay unpositioned until they are committed.
+_ALLOCATE_SEQUENCES_POSTGRESQL = PreparedRead(
+    _ALLOCATE_SEQUENCES.returning(
+        directories.c.last_sequence, func.pg_notify(NOTIFY_CHANNEL, directories.c.id)
     )
 )
 _INSERT_EVENTS = PreparedWrite(events.insert())
 
 
-def _allocate(connection: Connection, directory_id: str, count: int) -> tuple[int, int]:
-    """Reserve ``count`` sequence numbers; (the last of them, this transaction's id)."""
+def _allocate(connection: Connection, directory_id: str, count: int) -> tuple[int, int | None]:
+    """Reserve ``count`` sequence numbers: (the last of them, the feed's last position
+    when the events are positioned at insert, else None)."""
     parameters = {"match_id": directory_id, "count": count}
     if connection.dialect.name == "postgresql":
-        last, txid, _ = _ALLOCATE_SEQUENCES_POSTGRESQL.rows(connection, parameters)[0]
-        return int(last), int(txid)
-    return int(_ALLOCATE_SEQUENCES_SQLITE.scalar(connection, parameters)), 0
+        last, _ = _ALLOCATE_SEQUENCES_POSTGRESQL.rows(connection, parameters)[0]
+        return int(last), None
+    last, feed_end = _ALLOCATE_SEQUENCES_SQLITE.rows(connection, parameters)[0]
+    return int(last), int(feed_end)
 
 
 def append_events(
@@ -96,14 +102,17 @@ def append_events(
 ) -> list[StoredEvent]:
     if not pending:
         return []
-    last, txid = _allocate(connection, directory.id, len(pending))
+    last, feed_end = _allocate(connection, directory.id, len(pending))
     first = last - len(pending) + 1
     stored = []
     for offset, event in enumerate(pending):
         event_id = ids.event_id()
         sequence = first + offset
         body = event_body(event_id, event, directory, sequence, now)
-        stored.append(StoredEvent(0, event_id, directory.id, sequence, event.type, txid, body))
+        feed_position = None if feed_end is None else feed_end + 1 + offset
+        stored.append(
+            StoredEvent(0, event_id, directory.id, sequence, event.type, feed_position, body)
+        )
     _INSERT_EVENTS.execute_many(
         connection,
         [
@@ -113,7 +122,7 @@ def append_events(
                 "sequence": e.sequence,
                 "type": e.type,
                 "occurred_at": now,
-                "txid": e.txid,
+                "feed_position": e.feed_position,
                 "body": e.body,
             }
             for e in stored
@@ -122,21 +131,21 @@ def append_events(
     return stored
 
 
-def _stored(row: Row[Any]) -> StoredEvent:
+def stored_event(row: Row[Any]) -> StoredEvent:
     return StoredEvent(
         position=int(row.position),
         id=str(row.id),
         directory_id=str(row.directory_id),
         sequence=int(row.sequence),
         type=str(row.type),
-        txid=int(row.txid),
+        feed_position=None if row.feed_position is None else int(row.feed_position),
         body=str(row.body),
     )
 
 
 def get_event(connection: Connection, event_id: str) -> StoredEvent | None:
     row = connection.execute(select(events).where(events.c.id == event_id)).first()
-    return _stored(row) if row else None
+    return stored_event(row) if row else None
 
 
 def read_directory_feed(
@@ -159,29 +168,4 @@ def read_directory_feed(
     )
     if types:
         query = query.where(events.c.type.in_(types))
-    return [_stored(row) for row in connection.execute(query)]
-
-
-def read_global_feed(
-    connection: Connection,
-    *,
-    after: tuple[int, int] | None,
-    limit: int,
-    types: Sequence[str] | None,
-) -> list[StoredEvent]:
-    """Events of every directory, in commit order, after a ``(txid, position)`` cursor.
-
-    On PostgreSQL only transactions older than the snapshot's xmin are visible to the
-    feed, so an event committed late can never land behind a cursor already handed out
-    (RELIABILITY.md §3, pitfall 1). SQLite has one writer: position is commit order.
-    """
-    query = select(events).order_by(events.c.txid, events.c.position).limit(limit)
-    if after is not None:
-        query = query.where(tuple_(events.c.txid, events.c.position) > tuple_(*after))
-    if connection.dialect.name == "postgresql":
-        query = query.where(
-            events.c.txid < text("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-        )
-    if types:
-        query = query.where(events.c.type.in_(types))
-    return [_stored(row) for row in connection.execute(query)]
+    return [stored_event(row) for row in connection.execute(query)]

@@ -168,10 +168,10 @@ memberships = Table(
 )
 
 # The transactional outbox: one row per event, written in the same transaction as the
-# change. `position` orders the global feed on SQLite (one writer, so commit order);
-# on PostgreSQL `txid` (pg_current_xact_id) lets the global feed read only behind the
-# oldest running transaction, so a late commit can never slip behind a reader's cursor
-# (RELIABILITY.md §3, pitfall 1).
+# change. `position` is insert order. `feed_position` is the global feed's order, given
+# once and never changed: at insert on SQLite (one writer, so commit order), and on
+# PostgreSQL only to committed events, by the sequencer in store/global_feed.py (NULL
+# until then; the partial index finds those). RELIABILITY.md §3, pitfall 1; issue 11 §1.
 events = Table(
     "events",
     metadata,
@@ -181,10 +181,16 @@ events = Table(
     Column("sequence", BigInteger, nullable=False),
     Column("type", String(40), nullable=False),
     Column("occurred_at", UTCDateTime, nullable=False),
-    Column("txid", BigInteger, nullable=False, server_default=text("0")),
+    Column("feed_position", BigInteger, nullable=True),
     Column("body", Text, nullable=False),
     UniqueConstraint("directory_id", "sequence"),
-    Index("ix_events_txid_position", "txid", "position"),
+    Index("ix_events_feed_position", "feed_position", unique=True),
+    Index(
+        "ix_events_unpositioned",
+        "position",
+        postgresql_where=text("feed_position IS NULL"),
+        sqlite_where=text("feed_position IS NULL"),
+    ),
     CheckConstraint(_in("type", EVENT_TYPES), name="type"),
     CheckConstraint("sequence > 0", name="sequence"),
 )
