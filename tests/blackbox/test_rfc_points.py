@@ -1,0 +1,72 @@
+"""RFC 7643/7644 points the server once got wrong (issue 12 §2), over HTTP, both databases.
+
+Each class names the RFC section it holds the server to; the pure rules behind them are
+tested under ``tests/scim/``. Every test re-reads the state a request left behind.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.factories import patch_body, user_resource
+from tests.support.assertions import assert_scim_error
+from tests.support.clients import create
+
+
+def emails_of(scim: httpx.Client, user_id: str) -> list[tuple[str | None, str, bool]]:
+    """(type, value, primary) of each stored e-mail, as a fresh GET shows them."""
+    response = scim.get(f"/Users/{user_id}")
+    assert response.status_code == 200, response.text
+    return [
+        (e.get("type"), e["value"], e.get("primary") is True)
+        for e in response.json().get("emails", [])
+    ]
+
+
+class TestPatchFilterMatchingNothing:
+    """RFC 7644 §3.5.2.3 ("no record match was made" → 400 noTarget) and §3.12 Table 9."""
+
+    @pytest.mark.parametrize("op", ["add", "replace"])
+    @pytest.mark.parametrize(
+        ("path", "value"),
+        [
+            ('emails[value eq "new@example.com"].type', "work"),
+            ('emails[type eq "custom"].value', "c@example.com"),
+            ('emails[type eq "home"]', {"value": "h@example.com"}),
+            ('emails[type eq "home"].primary', True),
+        ],
+    )
+    def test_is_no_target_and_changes_nothing(
+        self, scim: httpx.Client, op: str, path: str, value: Any
+    ) -> None:
+        user = create(scim, "/Users", user_resource())
+        before = scim.get(f"/Users/{user['id']}").json()
+        response = scim.patch(
+            f"/Users/{user['id']}", json=patch_body({"op": op, "path": path, "value": value})
+        )
+        assert_scim_error(response, 400, "noTarget")
+        assert scim.get(f"/Users/{user['id']}").json() == before
+
+    def test_entra_typed_value_path_creates_the_element(self, scim: httpx.Client) -> None:
+        """Entra ID's documented exception: ``emails[type eq "work"].value`` on a user with
+        no work e-mail creates one, with the canonical type
+        (``quirks.element_for_unmatched_filter``)."""
+        user = create(
+            scim, "/Users", user_resource(emails=[{"value": "h@example.com", "type": "home"}])
+        )
+        response = scim.patch(
+            f"/Users/{user['id']}",
+            json=patch_body(
+                {"op": "Replace", "path": 'emails[type eq "Work"].value', "value": "w@example.com"}
+            ),
+        )
+        assert response.status_code == 200, response.text
+        assert emails_of(scim, user["id"]) == [
+            ("home", "h@example.com", False),
+            ("work", "w@example.com", False),
+        ]
+        found = scim.get("/Users", params={"filter": 'emails.value eq "w@example.com"'}).json()
+        assert [r["id"] for r in found["Resources"]] == [user["id"]]
