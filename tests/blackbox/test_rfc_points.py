@@ -70,3 +70,35 @@ class TestPatchFilterMatchingNothing:
         ]
         found = scim.get("/Users", params={"filter": 'emails.value eq "w@example.com"'}).json()
         assert [r["id"] for r in found["Resources"]] == [user["id"]]
+
+
+class TestSubAttributeAfterValueFilter:
+    """``emails[type eq "work"].value eq "x"`` (Entra-style clients), which RFC 7644
+    §3.4.2.2's filter grammar lacks, is ``emails[type eq "work" and value eq "x"]``."""
+
+    def test_list_and_search_find_the_user_by_typed_value(self, scim: httpx.Client) -> None:
+        work = create(
+            scim,
+            "/Users",
+            user_resource(
+                emails=[
+                    {"value": "Pat.Work@example.com", "type": "work"},
+                    {"value": "pat@home.example", "type": "home"},
+                ]
+            ),
+        )
+        create(scim, "/Users", user_resource(emails=[{"value": "pat.work@example.com"}]))
+        text = 'emails[type eq "work"].value eq "pat.work@EXAMPLE.com"'
+        listed = scim.get("/Users", params={"filter": text})
+        assert listed.status_code == 200, listed.text
+        assert [r["id"] for r in listed.json()["Resources"]] == [work["id"]]
+        searched = scim.post("/Users/.search", json={"filter": text})
+        assert [r["id"] for r in searched.json()["Resources"]] == [work["id"]]
+        home = scim.get(
+            "/Users", params={"filter": 'emails[type eq "home"].value eq "pat.work@example.com"'}
+        )
+        assert home.json()["totalResults"] == 0
+
+    def test_a_dot_that_is_not_after_brackets_is_still_invalid(self, scim: httpx.Client) -> None:
+        response = scim.get("/Users", params={"filter": 'emails[type eq "work"] .value eq "x"'})
+        assert_scim_error(response, 400, "invalidFilter")
