@@ -102,3 +102,30 @@ class TestSubAttributeAfterValueFilter:
     def test_a_dot_that_is_not_after_brackets_is_still_invalid(self, scim: httpx.Client) -> None:
         response = scim.get("/Users", params={"filter": 'emails[type eq "work"] .value eq "x"'})
         assert_scim_error(response, 400, "invalidFilter")
+
+
+class TestSortingMissingValues:
+    """RFC 7644 §3.4.2.3: resources without the sortBy value come "last if ascending and
+    first if descending"; case-insensitive attributes sort case-insensitively."""
+
+    @pytest.mark.parametrize("endpoint", ["GET", ".search"])
+    def test_both_orders(self, scim: httpx.Client, endpoint: str) -> None:
+        titles = {"a": "Beta", "b": None, "c": "alpha", "d": "Gamma"}
+        ids = {
+            tag: create(scim, "/Users", user_resource(**({"title": title} if title else {})))["id"]
+            for tag, title in titles.items()
+        }
+
+        def order(sort_order: str) -> list[str]:
+            params = {"sortBy": "title", "sortOrder": sort_order}
+            response = (
+                scim.get("/Users", params=params)
+                if endpoint == "GET"
+                else scim.post("/Users/.search", json=params)
+            )
+            assert response.status_code == 200, response.text
+            by_id = {v: k for k, v in ids.items()}
+            return [by_id[r["id"]] for r in response.json()["Resources"]]
+
+        assert order("ascending") == ["c", "a", "d", "b"]
+        assert order("descending") == ["b", "d", "a", "c"]

@@ -209,3 +209,11 @@ class TestTotalFromPage:
     def test_agrees_with_counting(self, total: int, offset: int, count: int) -> None:
         found = max(0, min(count, total - offset))
         assert listing.total_from_page(offset, count, found) in (None, total)
+
+
+class TestMissingSortValues:
+    def test_last_ascending_first_descending(self) -> None:
+        """RFC 7644 §3.4.2.3 (sortBy): resources with no data for the sortBy value "are
+        ordered last if ascending and first if descending"."""
+        assert listing.missing_values_first("ascending") is False
+        assert listing.missing_values_first("descending") is True

@@ -87,6 +87,17 @@ def list_response(
     }
 
 
+def missing_values_first(sort_order: SortOrder) -> bool:
+    """Where resources without a ``sortBy`` value go (RFC 7644 §3.4.2.3, ``sortBy``).
+
+    "For all attribute types, if there is no data for the specified "sortBy" value, they
+    are sorted via the "sortOrder" parameter, i.e., they are ordered last if ascending
+    and first if descending." Databases disagree by default (PostgreSQL puts NULL last
+    ascending, SQLite first), so the query states it explicitly.
+    """
+    return sort_order == "descending"
+
+
 def total_from_page(offset: int, count: int, found: int) -> int | None:
     """``totalResults`` when the page itself proves it, else None (count the matches).
 

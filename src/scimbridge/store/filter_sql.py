@@ -490,4 +490,7 @@ def sort_column(
         )
     if resolved.attribute.multi_valued:
         raise invalid_value(f"cannot sort by {_display(path)}")
-    return compiler.target.scalar(resolved).expression
+    column = compiler.target.scalar(resolved)
+    # §3.4.2.3: "for case-insensitive attributes, sort the result using case-insensitive
+    # Unicode alphabetic sort order" (``fold`` columns hold casefolded keys already).
+    return func.lower(column.expression) if column.kind == "insensitive" else column.expression
