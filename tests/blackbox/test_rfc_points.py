@@ -129,3 +129,19 @@ class TestSortingMissingValues:
 
         assert order("ascending") == ["c", "a", "d", "b"]
         assert order("descending") == ["b", "d", "a", "c"]
+
+
+class TestUnknownSortBy:
+    """RFC 7644 §3.4.2.3: a ``sortBy`` the server cannot sort on is a 400 that names
+    ``sortBy`` (not "in filter", which sent clients looking at their filter)."""
+
+    @pytest.mark.parametrize("sort_by", ["favouriteColour", "name", "a b"])
+    def test_get_and_search(self, scim: httpx.Client, sort_by: str) -> None:
+        for response in (
+            scim.get("/Users", params={"sortBy": sort_by}),
+            scim.post("/Users/.search", json={"sortBy": sort_by, "filter": "userName pr"}),
+        ):
+            assert_scim_error(response, 400, "invalidValue")
+            detail = response.json()["detail"]
+            assert "sortBy" in detail
+            assert "filter" not in detail

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import Engine, true
 
 from scimbridge.directory import commands
+from scimbridge.scim.errors import ScimError
 from scimbridge.scim.filter.ast import AttrPath
 from scimbridge.scim.schemas import USER_RESOURCE
 from scimbridge.store import filter_sql, scim_queries, unit_of_work
@@ -74,3 +75,14 @@ class TestSortOrder:
             )
         ]
         assert pages == whole
+
+
+class TestSortColumn:
+    @pytest.mark.parametrize("path", [AttrPath(None, "nope"), AttrPath(None, "name")])
+    def test_an_attribute_that_cannot_sort_names_sort_by(self, path: AttrPath) -> None:
+        """RFC 7644 §3.4.2.3: the error is about ``sortBy``, not about a filter."""
+        with pytest.raises(ScimError) as caught:
+            filter_sql.sort_column(USER_RESOURCE, path, "sqlite", "directory_test")
+        assert caught.value.scim_type == "invalidValue"
+        assert "sortBy" in caught.value.detail
+        assert "filter" not in caught.value.detail

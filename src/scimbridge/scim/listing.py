@@ -18,7 +18,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, TypeAlias
 
-from scimbridge.scim.errors import invalid_syntax, invalid_value
+from scimbridge.scim.errors import ScimError, invalid_syntax, invalid_value
+from scimbridge.scim.filter.ast import AttrPath
+from scimbridge.scim.filter.parser import parse_attr_path
 
 LIST_RESPONSE_SCHEMA: Final = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 SEARCH_REQUEST_SCHEMA: Final = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
@@ -85,6 +87,15 @@ def list_response(
         "startIndex": start_index,
         "Resources": list(resources),
     }
+
+
+def sort_path(text: str) -> AttrPath:
+    """The attribute a ``sortBy`` names (RFC 7644 §3.4.2.3: "standard attribute notation",
+    §3.10); an error says ``sortBy``, not "filter", so a client sees which parameter."""
+    try:
+        return parse_attr_path(text)
+    except ScimError as error:
+        raise invalid_value(f"sortBy: {error.detail}") from None
 
 
 def missing_values_first(sort_order: SortOrder) -> bool:

@@ -22,7 +22,7 @@ from scimbridge.ids import hash_token
 from scimbridge.runtime import Runtime
 from scimbridge.scim import etags, listing, projection
 from scimbridge.scim.errors import ScimError, not_found
-from scimbridge.scim.filter.parser import parse_attr_path, parse_filter
+from scimbridge.scim.filter.parser import parse_filter
 from scimbridge.scim.patch import apply_patch
 from scimbridge.scim.schemas import GROUP_RESOURCE, USER_RESOURCE, ResourceType
 from scimbridge.services.scim_render import render_group, render_user
@@ -224,7 +224,7 @@ def _filtered_page(
     dialect = connection.dialect.name
     order = (
         filter_sql.sort_column(
-            resource_type, parse_attr_path(params.sort_by), dialect, directory_id
+            resource_type, listing.sort_path(params.sort_by), dialect, directory_id
         )
         if params.sort_by
         else None

@@ -480,7 +480,11 @@ def sort_column(
     their own table, so that one is a correlated subquery.
     """
     compiler = compiler_for(resource_type, dialect, directory_id)
-    resolved = compiler._resolve(path)
+    resolved = resolve(resource_type, path)
+    if resolved is None:
+        raise invalid_value(
+            f"sortBy names {_display(path)}, which is no {resource_type.name} attribute"
+        )
     if resource_type is not GROUP_RESOURCE and resolved.attribute.name == "emails":
         return (
             select(user_emails.c.value_key)
@@ -489,7 +493,9 @@ def sort_column(
             .scalar_subquery()
         )
     if resolved.attribute.multi_valued:
-        raise invalid_value(f"cannot sort by {_display(path)}")
+        raise invalid_value(f"cannot sort by {_display(path)}: sortBy supports emails only")
+    if resolved.attribute.type == "complex" and resolved.sub_attribute is None:
+        raise invalid_value(f"sortBy {_display(path)} must name one of its sub-attributes")
     column = compiler.target.scalar(resolved)
     # §3.4.2.3: "for case-insensitive attributes, sort the result using case-insensitive
     # Unicode alphabetic sort order" (``fold`` columns hold casefolded keys already).
