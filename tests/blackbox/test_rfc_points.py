@@ -145,3 +145,15 @@ class TestUnknownSortBy:
             detail = response.json()["detail"]
             assert "sortBy" in detail
             assert "filter" not in detail
+
+
+class TestMe:
+    """RFC 7644 §3.11: /Me is not supported, so every method answers 501 with a SCIM
+    error body (it was 404 for GET and 405 for the others)."""
+
+    @pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE"])
+    def test_every_method_is_501(self, scim: httpx.Client, method: str) -> None:
+        body = None if method in ("GET", "DELETE") else user_resource()
+        response = scim.request(method, "/Me", json=body)
+        assert_scim_error(response, 501)
+        assert "/Me" in response.json()["detail"]
