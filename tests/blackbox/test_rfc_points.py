@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.factories import patch_body, user_resource
+from tests.factories import GROUP_SCHEMA, USER_SCHEMA, group_resource, patch_body, user_resource
 from tests.support.assertions import assert_scim_error
 from tests.support.clients import create
 
@@ -157,3 +157,31 @@ class TestMe:
         response = scim.request(method, "/Me", json=body)
         assert_scim_error(response, 501)
         assert "/Me" in response.json()["detail"]
+
+
+class TestForeignSchemaUrns:
+    """RFC 7643 §3: a body whose ``schemas`` names another resource type, or SCIM 1.1, is
+    400 invalidValue saying which URN the endpoint expects; nothing is created."""
+
+    @pytest.mark.parametrize(
+        "schemas", [[GROUP_SCHEMA], ["urn:scim:schemas:core:1.0"], [USER_SCHEMA, GROUP_SCHEMA]]
+    )
+    def test_users(self, scim: httpx.Client, schemas: list[str]) -> None:
+        response = scim.post("/Users", json=user_resource(schemas=schemas))
+        assert_scim_error(response, 400, "invalidValue")
+        assert USER_SCHEMA in response.json()["detail"]
+        assert scim.get("/Users").json()["totalResults"] == 0
+
+    def test_put_is_held_to_it_too(self, scim: httpx.Client) -> None:
+        user = create(scim, "/Users", user_resource())
+        response = scim.put(
+            f"/Users/{user['id']}", json={**user, "schemas": ["urn:scim:schemas:core:1.0"]}
+        )
+        assert_scim_error(response, 400, "invalidValue")
+        assert "SCIM 1.1" in response.json()["detail"]
+
+    def test_groups(self, scim: httpx.Client) -> None:
+        response = scim.post("/Groups", json=group_resource(schemas=[USER_SCHEMA]))
+        assert_scim_error(response, 400, "invalidValue")
+        assert GROUP_SCHEMA in response.json()["detail"]
+        assert scim.get("/Groups").json()["totalResults"] == 0

@@ -68,6 +68,9 @@ def prepare_resource(
     if not isinstance(data, Mapping):
         raise invalid_value("the request body must be a JSON object")
     body = dict(data)
+    scim_attributes.check_schema_uris(
+        resource_type, next((v for k, v in body.items() if str(k).casefold() == "schemas"), None)
+    )
     members = _pop_members(body) if resource_type is GROUP_RESOURCE else None
     resource = scim_attributes.canonicalize(
         resource_type, quirks.normalize_resource(resource_type, body)
