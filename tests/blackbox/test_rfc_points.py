@@ -185,3 +185,84 @@ class TestForeignSchemaUrns:
         assert_scim_error(response, 400, "invalidValue")
         assert GROUP_SCHEMA in response.json()["detail"]
         assert scim.get("/Groups").json()["totalResults"] == 0
+
+
+TWO_PRIMARIES = [
+    {"value": "first@example.com", "type": "work", "primary": True},
+    {"value": "second@example.com", "type": "home", "primary": True},
+]
+DUPLICATES = [
+    {"value": "Pat@Example.com", "type": "work"},
+    {"value": "other@example.com", "type": "home"},
+    {"value": "pat@example.COM", "type": "WORK", "primary": True},
+]
+# What either list is stored as: the last primary wins; the first of a duplicate pair is
+# kept (its spelling), taking the primary flag of the duplicate it absorbed.
+EXPECTED = {
+    "two_primaries": [
+        ("work", "first@example.com", False),
+        ("home", "second@example.com", True),
+    ],
+    "duplicates": [("work", "Pat@Example.com", True), ("home", "other@example.com", False)],
+}
+LISTS = {"two_primaries": TWO_PRIMARIES, "duplicates": DUPLICATES}
+
+
+class TestMultiValuedRules:
+    """RFC 7643 §2.4: "primary" true at most once (MUST) — the last one is kept — and no
+    repeated (type, value) (SHOULD NOT) — the first is kept; on POST, PUT, PATCH and Bulk."""
+
+    @pytest.mark.parametrize("case", sorted(LISTS))
+    def test_post(self, scim: httpx.Client, admin: httpx.Client, case: str) -> None:
+        user = create(scim, "/Users", user_resource(emails=LISTS[case]))
+        assert emails_of(scim, user["id"]) == EXPECTED[case]
+        app = admin.get(f"/api/v1/directories/{user_directory(scim)}/users/{user['id']}")
+        assert [(e["type"], e["value"], e["primary"]) for e in app.json()["emails"]] == (
+            EXPECTED[case]
+        )
+
+    @pytest.mark.parametrize("case", sorted(LISTS))
+    def test_put(self, scim: httpx.Client, case: str) -> None:
+        user = create(scim, "/Users", user_resource())
+        response = scim.put(f"/Users/{user['id']}", json={**user, "emails": LISTS[case]})
+        assert response.status_code == 200, response.text
+        assert emails_of(scim, user["id"]) == EXPECTED[case]
+
+    @pytest.mark.parametrize("case", sorted(LISTS))
+    def test_patch(self, scim: httpx.Client, case: str) -> None:
+        user = create(scim, "/Users", user_resource())
+        operation = {"op": "replace", "path": "emails", "value": LISTS[case]}
+        response = scim.patch(f"/Users/{user['id']}", json=patch_body(operation))
+        assert response.status_code == 200, response.text
+        assert emails_of(scim, user["id"]) == EXPECTED[case]
+
+    @pytest.mark.parametrize("case", sorted(LISTS))
+    def test_bulk(self, scim: httpx.Client, case: str) -> None:
+        response = scim.post(
+            "/Bulk",
+            json={
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+                "Operations": [
+                    {
+                        "method": "POST",
+                        "path": "/Users",
+                        "bulkId": "u1",
+                        "data": user_resource(emails=LISTS[case]),
+                    }
+                ],
+            },
+        )
+        assert response.status_code == 200, response.text
+        location = response.json()["Operations"][0]["location"]
+        assert emails_of(scim, location.rsplit("/", 1)[1]) == EXPECTED[case]
+
+    def test_the_duplicate_is_not_indexed_twice(self, scim: httpx.Client) -> None:
+        user = create(scim, "/Users", user_resource(emails=DUPLICATES))
+        found = scim.get("/Users", params={"filter": 'emails[value eq "PAT@example.com"]'})
+        assert [r["id"] for r in found.json()["Resources"]] == [user["id"]]
+        assert found.json()["totalResults"] == 1
+
+
+def user_directory(scim: httpx.Client) -> str:
+    """The directory id in a SCIM client's base URL (``…/scim/v2/{directory_id}``)."""
+    return str(scim.base_url).rstrip("/").rsplit("/", 1)[1]

@@ -359,6 +359,33 @@ class TestExtensions:
         )
 
 
+class TestElementRules:
+    """RFC 7643 §2.4 on the PATCH path too (``scim/multi_valued.py``)."""
+
+    def test_replace_with_duplicate_emails_keeps_the_first(self) -> None:
+        result = patched(
+            {
+                "op": "replace",
+                "path": "emails",
+                "value": [
+                    {"value": "Pat@X.org", "type": "work"},
+                    {"value": "pat@x.org", "type": "work", "primary": True},
+                ],
+            }
+        )
+        assert result["emails"] == [{"value": "Pat@X.org", "type": "work", "primary": True}]
+
+    def test_add_of_a_duplicate_pair_keeps_one(self) -> None:
+        result = patched(
+            {
+                "op": "add",
+                "path": "phoneNumbers",
+                "value": [{"value": "555", "type": "work"}, {"value": "555", "type": "Work"}],
+            }
+        )
+        assert result["phoneNumbers"] == [{"value": "555", "type": "work"}]
+
+
 class TestEntra:
     """Microsoft Learn, "Develop and plan provisioning for a SCIM endpoint" and the
     "Known issues and resolutions with SCIM 2.0 protocol compliance" page."""

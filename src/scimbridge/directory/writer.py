@@ -18,6 +18,7 @@ from scimbridge.directory.repository import DirectoryStore
 from scimbridge.scim import attributes as scim_attributes
 from scimbridge.scim import quirks
 from scimbridge.scim.errors import invalid_value, not_found
+from scimbridge.scim.multi_valued import normalize_elements
 from scimbridge.scim.schemas import GROUP_RESOURCE, ResourceType
 
 
@@ -76,6 +77,7 @@ def prepare_resource(
         resource_type, quirks.normalize_resource(resource_type, body)
     )
     scim_attributes.validate(resource_type, resource)
+    normalize_elements(resource_type, resource)
     ensure_schemas(resource_type, resource)
     return resource, None if members is None else member_ids_of(members)
 

@@ -42,6 +42,7 @@ from scimbridge.scim.errors import (
     too_many,
 )
 from scimbridge.scim.filter.ast import AttrPath
+from scimbridge.scim.multi_valued import normalize_elements
 from scimbridge.scim.patch_elements import (
     Elements,
     OpName,
@@ -138,6 +139,7 @@ def apply_patch(
     result = patcher.finish()
     check_immutable(resource_type, resource, result)
     validate_resource(resource_type, result)
+    normalize_elements(resource_type, result)
     return PatchResult(result, tuple(patcher.member_ops), result != resource)
 
 
