@@ -241,18 +241,24 @@ class _Parser:
             raise invalid_filter(
                 f"inside a value filter name a sub-attribute only, not {token.describe()}"
             )
-        following = self._take(f"an operator after {token.describe()}")
-        if following.kind == "lbracket":
+        following = self._peek()
+        if following is not None and following.kind == "lbracket":
+            self._index += 1
             return self._value_path(path, following, inside_value_path)
-        if following.is_keyword("pr"):
-            self._count_comparison(following)
-            self._reject_value_after_pr(following)
+        return self._comparison(path, token)
+
+    def _comparison(self, path: AttrPath, name: Token) -> Filter:
+        """``pr`` or ``compareOp compValue`` after the attribute path ``name`` spelled."""
+        operator = self._take(f"an operator after {name.describe()}")
+        if operator.is_keyword("pr"):
+            self._count_comparison(operator)
+            self._reject_value_after_pr(operator)
             return Present(path)
-        operator = _COMPARE_OPS.get(following.text) if following.kind == "keyword" else None
-        if operator is None:
-            raise invalid_filter(f"expected an operator, found {following.describe()}")
-        self._count_comparison(following)
-        return Compare(path, operator, self._literal(following))
+        compare = _COMPARE_OPS.get(operator.text) if operator.kind == "keyword" else None
+        if compare is None:
+            raise invalid_filter(f"expected an operator, found {operator.describe()}")
+        self._count_comparison(operator)
+        return Compare(path, compare, self._literal(operator))
 
     def _value_path(self, path: AttrPath, opening: Token, inside_value_path: bool) -> Filter:
         if inside_value_path:
@@ -290,17 +296,7 @@ class _Parser:
                 f"expected a sub-attribute of {parent.attr} after the '.' at position "
                 f"{dot.position + 1}, found {name.describe()}"
             )
-        path = AttrPath(None, name.text, None)
-        operator = self._take(f"an operator after {name.describe()}")
-        if operator.is_keyword("pr"):
-            self._count_comparison(operator)
-            self._reject_value_after_pr(operator)
-            return Present(path)
-        compare = _COMPARE_OPS.get(operator.text) if operator.kind == "keyword" else None
-        if compare is None:
-            raise invalid_filter(f"expected an operator, found {operator.describe()}")
-        self._count_comparison(operator)
-        return Compare(path, compare, self._literal(operator))
+        return self._comparison(AttrPath(None, name.text, None), name)
 
     def _reject_value_after_pr(self, operator: Token) -> None:
         following = self._peek()
