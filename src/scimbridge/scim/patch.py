@@ -14,8 +14,12 @@ Choices where the RFC leaves room or IdPs disagree with it, each noted where han
 * ``add`` does not duplicate a value already present; re-adding one updates it in place.
 * ``remove`` of something absent, or through a filter matching nothing, is a no-op, so
   retried requests stay harmless; ``remove`` without a path is ``noTarget`` (§3.5.2.2).
-* ``replace`` through a filter matching nothing is ``noTarget`` (§3.5.2.3), except the
-  Entra ID shape ``emails[type eq "work"].value`` which creates the element it describes.
+* ``add`` or ``replace`` through a filter matching nothing is ``noTarget`` (§3.5.2.3,
+  §3.12 Table 9), except the Entra ID shape ``emails[type eq "work"].value`` which
+  creates the element it describes (``quirks.element_for_unmatched_filter``).
+* The result keeps at most one ``primary`` and no repeated ``(type, value)`` element
+  (RFC 7643 §2.4, ``multi_valued``), as POST and PUT do.
+* Values and elements are changed in ``patch_elements``; ``members`` in ``patch_members``.
 * Read-only attributes named by a path are ``mutability``; inside a path-less value they
   are ignored (clients echo what they read), except an ``id`` that differs from the
   resource's own, which is ``mutability`` when the caller passes ``resource_id``.
