@@ -27,7 +27,7 @@ from scimbridge.scim.patch import apply_patch
 from scimbridge.scim.schemas import GROUP_RESOURCE, USER_RESOURCE, ResourceType
 from scimbridge.services.scim_render import render_group, render_user
 from scimbridge.store import directories as directory_store
-from scimbridge.store import filter_sql, scim_queries, unit_of_work
+from scimbridge.store import filter_sql, scim_queries, sort_sql, unit_of_work
 from scimbridge.store.resources import SqlDirectoryStore
 from scimbridge.store.tables import groups as groups_table
 from scimbridge.store.tables import users as users_table
@@ -223,7 +223,7 @@ def _filtered_page(
 ) -> Sequence[UserRecord | GroupRecord]:
     dialect = connection.dialect.name
     order = (
-        filter_sql.sort_column(
+        sort_sql.sort_column(
             resource_type, listing.sort_path(params.sort_by), dialect, directory_id
         )
         if params.sort_by
