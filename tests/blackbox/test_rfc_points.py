@@ -260,3 +260,27 @@ class TestMultiValuedRules:
 def user_directory(scim: httpx.Client) -> str:
     """The directory id in a SCIM client's base URL (``…/scim/v2/{directory_id}``)."""
     return str(scim.base_url).rstrip("/").rsplit("/", 1)[1]
+
+
+class TestRootSearchSort:
+    """RFC 7644 §3.4.3 with §3.4.2.3: at the root, a ``sortBy`` that only Users have sorts
+    the Users; Groups have no value for it, so they follow unsorted (was a 400)."""
+
+    def test_users_sorted_then_groups(self, scim: httpx.Client) -> None:
+        for name in ("carol@example.com", "alice@example.com", "bob@example.com"):
+            create(scim, "/Users", user_resource(userName=name))
+        group = create(scim, "/Groups", group_resource())
+        response = scim.post("/.search", json={"sortBy": "userName", "sortOrder": "descending"})
+        assert response.status_code == 200, response.text
+        found = response.json()["Resources"]
+        assert [r.get("userName") for r in found[:3]] == [
+            "carol@example.com",
+            "bob@example.com",
+            "alice@example.com",
+        ]
+        assert [r["id"] for r in found[3:]] == [group["id"]]
+
+    def test_an_attribute_of_neither_is_invalid_value(self, scim: httpx.Client) -> None:
+        response = scim.post("/.search", json={"sortBy": "favouriteColour"})
+        assert_scim_error(response, 400, "invalidValue")
+        assert "sortBy" in response.json()["detail"]

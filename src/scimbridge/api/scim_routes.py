@@ -28,7 +28,7 @@ from scimbridge.api.responses import scim_response
 from scimbridge.scim import discovery, listing
 from scimbridge.scim.errors import ScimError, not_found
 from scimbridge.scim.schemas import GROUP_RESOURCE, USER_RESOURCE, ResourceType
-from scimbridge.services import scim, scim_bulk
+from scimbridge.services import scim, scim_bulk, scim_search
 
 PREFIX = "/scim/v2/{directory_id}"
 RESOURCE_TYPES = {"Users": USER_RESOURCE, "Groups": GROUP_RESOURCE}
@@ -142,7 +142,9 @@ async def search_root(request: Request) -> Response:
     """RFC 7644 §3.4.3: a search across every resource type, Users first."""
     runtime = runtime_of(request)
     params = listing.parse_search_body(await _body(request))
-    return _render(await runtime.run_db(False, scim.search_all, runtime, _call(request), params))
+    return _render(
+        await runtime.run_db(False, scim_search.search_all, runtime, _call(request), params)
+    )
 
 
 # --------------------------------------------------------------------------- resources

@@ -304,40 +304,6 @@ def is_bounded_create(resource_type: ResourceType, body: Any) -> bool:
     return not isinstance(members, list) or len(members) <= BOUNDED_MEMBER_CHANGES
 
 
-def search_all(runtime: Runtime, call: ScimCall, params: listing.ListParams) -> ScimAnswer:
-    """``POST /.search`` at the root (RFC 7644 §3.4.3): Users, then Groups, one page.
-
-    A filter must make sense for both resource types; an attribute only one of them has
-    matches nothing there rather than failing, as the RFC leaves the mixing to the server.
-    """
-    params = clamp_params(runtime, params)
-    with unit_of_work.read(runtime.engine) as connection:
-        authenticate(connection, call)
-    remaining_offset = params.start_index - 1
-    remaining = params.count
-    resources: list[dict[str, Any]] = []
-    total = 0
-    for resource_type in (USER_RESOURCE, GROUP_RESOURCE):
-        try:
-            answer = list_resources(
-                runtime,
-                call,
-                resource_type,
-                replace_params(params, start_index=remaining_offset + 1, count=remaining),
-            )
-        except ScimError as error:
-            if error.scim_type != "invalidFilter" or not params.filter:
-                raise
-            continue
-        found = int(answer.body["totalResults"])
-        page = answer.body["Resources"]
-        total += found
-        resources.extend(page)
-        remaining -= len(page)
-        remaining_offset = max(0, remaining_offset - found)
-    return ScimAnswer(200, listing.list_response(resources, total, params.start_index))
-
-
 def replace_params(params: listing.ListParams, **changes: Any) -> listing.ListParams:
     return dataclasses.replace(params, **changes)
 
