@@ -10,6 +10,7 @@ from scimbridge.scim.attributes import (
     ResolvedAttribute,
     canonicalize,
     check_immutable,
+    check_schema_uris,
     resolve,
     validate,
 )
@@ -17,10 +18,13 @@ from scimbridge.scim.errors import ScimError
 from scimbridge.scim.filter.ast import AttrPath
 from scimbridge.scim.schemas import (
     ENTERPRISE_USER,
+    ENTERPRISE_USER_SCHEMA,
     GROUP_RESOURCE,
+    GROUP_SCHEMA,
     USER,
     USER_RESOURCE,
     USER_SCHEMA,
+    ResourceType,
 )
 from tests.scim.builders import BADGE_RESOURCE, BADGE_URN, ENTERPRISE, error_of
 
@@ -253,3 +257,47 @@ class TestCheckImmutable:
             {"desk": {"number": "4", "label": "a"}},
             {"desk": {"number": "4", "label": "b"}},
         )
+
+
+class TestSchemaUris:
+    """RFC 7643 §3: ``schemas`` names the schemas of the body; another resource type's
+    (or SCIM 1.1's) is ``invalidValue`` with the URN the endpoint expects."""
+
+    @pytest.mark.parametrize(
+        ("resource_type", "schemas", "expected"),
+        [
+            (USER_RESOURCE, [GROUP_SCHEMA], USER_SCHEMA),
+            (USER_RESOURCE, [USER_SCHEMA, GROUP_SCHEMA.upper()], USER_SCHEMA),
+            (USER_RESOURCE, ["urn:scim:schemas:core:1.0"], USER_SCHEMA),
+            (USER_RESOURCE, ["urn:scim:schemas:extension:enterprise:1.0"], USER_SCHEMA),
+            (GROUP_RESOURCE, [USER_SCHEMA], GROUP_SCHEMA),
+            (GROUP_RESOURCE, [GROUP_SCHEMA, ENTERPRISE_USER_SCHEMA], GROUP_SCHEMA),
+            (GROUP_RESOURCE, ["URN:SCIM:SCHEMAS:CORE:1.0"], GROUP_SCHEMA),
+        ],
+    )
+    def test_foreign_urns_are_invalid_value_naming_the_expected_one(
+        self, resource_type: ResourceType, schemas: list[str], expected: str
+    ) -> None:
+        with pytest.raises(ScimError) as caught:
+            check_schema_uris(resource_type, schemas)
+        assert caught.value.scim_type == "invalidValue"
+        assert expected in caught.value.detail
+
+    def test_scim_1_1_is_named_as_such(self) -> None:
+        with pytest.raises(ScimError) as caught:
+            check_schema_uris(USER_RESOURCE, ["urn:scim:schemas:core:1.0"])
+        assert "SCIM 1.1" in caught.value.detail
+
+    @pytest.mark.parametrize(
+        "schemas",
+        [
+            None,
+            [],
+            [USER_SCHEMA],
+            [USER_SCHEMA.upper(), ENTERPRISE_USER_SCHEMA],
+            [USER_SCHEMA, "urn:okta:custom:1.0:user"],
+            "not a list",
+        ],
+    )
+    def test_own_and_custom_urns_pass(self, schemas: object) -> None:
+        check_schema_uris(USER_RESOURCE, schemas)

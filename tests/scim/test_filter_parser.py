@@ -276,6 +276,31 @@ class TestValuePaths:
             Not(ValuePath(path("ims"), Present(path("value")))),
         )
 
+    def test_sub_attribute_after_the_brackets_joins_the_element_filter(self) -> None:
+        """Entra-style ``emails[type eq "work"].value eq "x"``: RFC 7644 §3.4.2.2's filter
+        grammar has no ``valuePath subAttr`` (only PATCH paths do, §3.5.2), so it is read
+        as ``emails[type eq "work" and value eq "x"]`` and printed that way."""
+        tree = parse_filter('emails[type eq "work"].value eq "x@contoso.com"')
+        assert tree == ValuePath(
+            path("emails"), And(eq("type", "work"), eq("value", "x@contoso.com"))
+        )
+        assert format_filter(tree) == 'emails[type eq "work" and value eq "x@contoso.com"]'
+        assert parse_filter('EMAILS[TYPE EQ "work"].Value PR and userName eq "a"') == And(
+            ValuePath(path("EMAILS"), And(eq("TYPE", "work"), Present(path("Value")))),
+            eq("userName", "a"),
+        )
+
+    def test_sub_attribute_after_an_or_keeps_the_or_grouped(self) -> None:
+        tree = parse_filter('emails[type eq "work" or type eq "home"].value ew ".org"')
+        assert tree == ValuePath(
+            path("emails"),
+            And(
+                Or(eq("type", "work"), eq("type", "home")),
+                Compare(path("value"), "ew", ".org"),
+            ),
+        )
+        assert parse_filter(format_filter(tree)) == tree
+
     def test_parse_value_filter_requires_relative_names(self) -> None:
         assert parse_value_filter('value eq "a" or value eq "b"') == Or(
             eq("value", "a"), eq("value", "b")
@@ -302,7 +327,15 @@ ERRORS = [
     'emails[type eq "work"',
     'emails[type eq "work"]]',
     "emails[]",
-    'emails[type eq "work"].value eq "x"',
+    'emails[type eq "work"].value',
+    'emails[type eq "work"]. value eq "x"',
+    'emails[type eq "work"] .value eq "x"',
+    'emails[type eq "work"].value.display eq "x"',
+    'emails[type eq "work"].urn:x:value eq "x"',
+    'emails[type eq "work"].value[type eq "x"]',
+    'emails[type eq "work"].value eq',
+    '.value eq "x"',
+    'userName.value eq "x" and (a eq 1).b eq 2',
     "emails[types[value eq 1]]",
     'emails[type[value eq 1] eq "x"]',
     "emails[urn:x:y eq 1]",

@@ -68,7 +68,8 @@ literals = st.one_of(
     st.booleans(),
     st.integers(-(2**63), 2**63 - 1),
     st.floats(allow_nan=False, allow_infinity=False),
-    st.text(st.characters(exclude_characters="\x00"), max_size=12),  # NUL is refused
+    # NUL and lone surrogates are refused by the lexer (no JSON string can carry them).
+    st.text(st.characters(exclude_characters="\x00", exclude_categories=("Cs",)), max_size=12),
 )
 
 
@@ -141,6 +142,68 @@ def test_patch_paths_round_trip(
     assume(value_filter is None or comparison_count(value_filter) <= MAX_COMPARISONS)
     path = PatchPath(attr_path.uri, attr_path.attr, value_filter, sub_attr)
     assert parse_path(format_path(path)) == path
+
+
+# ------------------------------------------------- attr[filter].sub op value (Entra form)
+
+element_subs = st.sampled_from(["value", "type", "primary", "display"])
+element_words = st.sampled_from(["work", "WORK", "home", "b@example.com", "b", "", "x"])
+element_leaves = st.one_of(
+    st.builds(Present, st.builds(AttrPath, st.none(), element_subs)),
+    st.builds(
+        Compare,
+        st.builds(AttrPath, st.none(), element_subs),
+        st.sampled_from(["eq", "ne", "co", "sw", "ew"]),
+        element_words,
+    ),
+    st.builds(
+        Compare, st.just(AttrPath(None, "primary")), st.sampled_from(["eq", "ne"]), st.booleans()
+    ),
+)
+element_filters = st.recursive(
+    element_leaves,
+    lambda c: st.one_of(st.builds(And, c, c), st.builds(Or, c, c), st.builds(Not, c)),
+    max_leaves=4,
+)
+email_elements = st.fixed_dictionaries(
+    {},
+    optional={
+        "value": element_words,
+        "type": element_words,
+        "primary": st.booleans(),
+        "display": element_words,
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    inner=element_filters,
+    condition=element_leaves,
+    emails=st.lists(email_elements, max_size=3),
+)
+def test_sub_attribute_after_value_filter_is_the_bracketed_and(
+    inner: Filter, condition: Filter, emails: list[dict[str, Any]]
+) -> None:
+    """``emails[F].value eq "x"`` is ``emails[(F) and value eq "x"]`` (issue 12 §2;
+    RFC 7644 §3.4.2.2 admits ``valuePath subAttr`` only in PATCH paths): the same tree,
+    the same answer on any resource, and the printer writes the bracketed form."""
+    assert isinstance(condition, Compare | Present)
+    tail = format_filter(condition)
+    suffixed = parse_filter(f"emails[{format_filter(inner)}].{tail}")
+    bracketed = ValuePath(AttrPath(None, "emails"), And(inner, condition))
+    assert suffixed == bracketed
+    assert parse_filter(format_filter(suffixed)) == suffixed
+    resource = {**RESOURCE, "emails": emails}
+    try:
+        expected = matches(bracketed, resource)
+    except ScimError as error:
+        assert_only_scim_error(error, "invalidFilter")
+        return
+    assert matches(suffixed, resource) == expected
+    assert expected == any(
+        matches_element(inner, e) and matches_element(condition, e) for e in emails
+    )
 
 
 # ----------------------------------------------------------------------------- any input

@@ -209,3 +209,21 @@ class TestTotalFromPage:
     def test_agrees_with_counting(self, total: int, offset: int, count: int) -> None:
         found = max(0, min(count, total - offset))
         assert listing.total_from_page(offset, count, found) in (None, total)
+
+
+class TestMissingSortValues:
+    def test_last_ascending_first_descending(self) -> None:
+        """RFC 7644 §3.4.2.3 (sortBy): resources with no data for the sortBy value "are
+        ordered last if ascending and first if descending"."""
+        assert listing.missing_values_first("ascending") is False
+        assert listing.missing_values_first("descending") is True
+
+    @pytest.mark.parametrize("text", ["a b", "emails[type eq 1]", "urn:x:", "userName\u0000"])
+    def test_a_malformed_sort_by_names_the_parameter(self, text: str) -> None:
+        """RFC 7644 §3.4.2.3: sortBy is an attribute path (§3.10), not a filter."""
+        with pytest.raises(ScimError) as caught:
+            listing.sort_path(text)
+        error = caught.value
+        assert (error.status, error.scim_type) == (400, "invalidValue")
+        assert error.detail.startswith("sortBy")
+        assert "filter" not in error.detail

@@ -142,11 +142,13 @@ class TestAdd:
             {"value": "bjensen@example.com", "type": "work", "primary": True, "display": "Work"}
         ]
 
-    def test_add_through_filter_matching_nothing_creates_the_described_element(self) -> None:
-        result = patched(
-            {"op": "add", "path": 'emails[type eq "home"]', "value": {"value": "h@x.org"}}
+    def test_add_through_filter_matching_nothing_is_no_target(self) -> None:
+        """RFC 7644 §3.12 Table 9: noTarget when "the specified path value contains a
+        filter that yields no match"; §3.5.2.1 gives ``add`` no other rule for filters."""
+        assert (
+            scim_type({"op": "add", "path": 'emails[type eq "home"]', "value": {"value": "h@x"}})
+            == "noTarget"
         )
-        assert result["emails"][1] == {"type": "home", "value": "h@x.org"}
 
 
 class TestReplace:
@@ -357,6 +359,33 @@ class TestExtensions:
         )
 
 
+class TestElementRules:
+    """RFC 7643 §2.4 on the PATCH path too (``scim/multi_valued.py``)."""
+
+    def test_replace_with_duplicate_emails_keeps_the_first(self) -> None:
+        result = patched(
+            {
+                "op": "replace",
+                "path": "emails",
+                "value": [
+                    {"value": "Pat@X.org", "type": "work"},
+                    {"value": "pat@x.org", "type": "work", "primary": True},
+                ],
+            }
+        )
+        assert result["emails"] == [{"value": "Pat@X.org", "type": "work", "primary": True}]
+
+    def test_add_of_a_duplicate_pair_keeps_one(self) -> None:
+        result = patched(
+            {
+                "op": "add",
+                "path": "phoneNumbers",
+                "value": [{"value": "555", "type": "work"}, {"value": "555", "type": "Work"}],
+            }
+        )
+        assert result["phoneNumbers"] == [{"value": "555", "type": "work"}]
+
+
 class TestEntra:
     """Microsoft Learn, "Develop and plan provisioning for a SCIM endpoint" and the
     "Known issues and resolutions with SCIM 2.0 protocol compliance" page."""
@@ -374,6 +403,40 @@ class TestEntra:
             resource=stored_user(emails=[]),
         )
         assert result["emails"] == [{"type": "work", "value": "x@contoso.com"}]
+
+    @pytest.mark.parametrize("op", ["Add", "Replace"])
+    def test_created_element_takes_the_canonical_type(self, op: str) -> None:
+        """RFC 7643 §4.1.2 canonical ``type`` values; a filter compares them in any case."""
+        result = patched(
+            {"op": op, "path": 'emails[type eq "WORK"].value', "value": "x@contoso.com"},
+            resource=stored_user(emails=[{"value": "h@x.org", "type": "home"}]),
+        )
+        assert result["emails"] == [
+            {"value": "h@x.org", "type": "home"},
+            {"type": "work", "value": "x@contoso.com"},
+        ]
+
+    def test_phone_and_address_types_are_created_too(self) -> None:
+        """The Entra tutorial's default mappings: mobile phone and work address parts."""
+        result = patched(
+            {"op": "Add", "path": 'phoneNumbers[type eq "mobile"].value', "value": "+1 555"},
+            {"op": "Add", "path": 'addresses[type eq "work"].locality', "value": "Redmond"},
+            {"op": "Add", "path": 'addresses[type eq "work"].postalCode', "value": "98052"},
+        )
+        assert result["phoneNumbers"] == [{"type": "mobile", "value": "+1 555"}]
+        assert result["addresses"] == [
+            {"type": "work", "locality": "Redmond", "postalCode": "98052"}
+        ]
+
+    @pytest.mark.parametrize("empty", ["", None])
+    def test_empty_value_for_a_missing_type_changes_nothing(self, empty: Any) -> None:
+        """Nothing to set and nothing to clear: no value-less work e-mail is invented."""
+        resource = stored_user(emails=[{"value": "h@x.org", "type": "home"}])
+        result = patch_user(
+            resource, {"op": "Replace", "path": 'emails[type eq "work"].value', "value": empty}
+        )
+        assert not result.changed
+        assert result.resource == resource
 
     def test_validator_sequence_on_emails(self) -> None:
         """The request Entra's SCIM validator sends (sourcegraph PR #49119)."""
@@ -502,6 +565,30 @@ class TestErrors:
         assert scim_type(
             {"op": "replace", "path": path, "value": {"value": "x"}}, resource=resource
         ) == ("noTarget")
+
+    @pytest.mark.parametrize("op", ["add", "replace"])
+    @pytest.mark.parametrize(
+        ("path", "value"),
+        [
+            ('emails[value eq "new@x.org"].type', "work"),
+            ('emails[type eq "custom"].value', "c@x.org"),
+            ('emails[type eq "home" and primary eq true].value', "h@x.org"),
+            ('emails[type ne "work"].value', "w@x.org"),
+            ('emails[type eq "home"].primary', True),
+            ('emails[type eq "home"].display', "Home"),
+            ('emails[type eq "home"].type', "home"),
+            ('ims[type eq "Xmpp"].value', "me@jabber.org"),
+            ('entitlements[type eq "licence"].value', "e3"),
+        ],
+    )
+    def test_filter_matching_nothing_creates_nothing(self, op: str, path: str, value: Any) -> None:
+        """RFC 7644 §3.5.2.3: "no record match was made" → 400 noTarget. Only Entra ID's
+        documented ``attr[type eq "<canonical type>"].<data>`` shape creates an element
+        (``quirks.element_for_unmatched_filter``); these are all other shapes."""
+        resource = stored_user(ims=[{"value": "aim-me", "type": "aim"}])
+        assert scim_type({"op": op, "path": path, "value": value}, resource=resource) == (
+            "noTarget"
+        )
 
     def test_sub_attribute_of_absent_multi_valued_is_no_target(self) -> None:
         assert (

@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
+from scimbridge.scim.paths import parse_path
 from scimbridge.scim.quirks import (
+    element_for_unmatched_filter,
     lower_op,
     manager_from_string,
     normalize_patch_operation,
@@ -193,3 +195,51 @@ class TestNormalizePatchOperation:
     def test_okta_pathless_active_is_already_rfc_shaped(self) -> None:
         operation = {"op": "replace", "value": {"active": False}}
         assert normalize_patch_operation(USER_RESOURCE, operation) == operation
+
+
+class TestElementForUnmatchedFilter:
+    """Entra ID's ``attr[type eq "<type>"].<sub>`` creates its element (Microsoft Learn,
+    "Tutorial: Develop and plan provisioning for a SCIM endpoint", "Update User
+    [Multi-valued properties]"); every other unmatched filter is RFC 7644 §3.5.2.3's
+    noTarget, which the caller raises when this answers None."""
+
+    @staticmethod
+    def element(path: str) -> dict[str, Any] | None:
+        parsed = parse_path(path, USER_RESOURCE.schema_uris())
+        assert parsed.attr is not None
+        assert parsed.value_filter is not None
+        attribute = USER.attribute(parsed.attr)
+        assert attribute is not None
+        sub = attribute.sub(parsed.sub_attr) if parsed.sub_attr else None
+        return element_for_unmatched_filter(attribute, parsed.value_filter, sub)
+
+    @pytest.mark.parametrize(
+        ("path", "created"),
+        [
+            ('emails[type eq "work"].value', {"type": "work"}),
+            ('emails[TYPE EQ "Home"].value', {"type": "home"}),
+            ('phoneNumbers[type eq "mobile"].value', {"type": "mobile"}),
+            ('addresses[type eq "work"].locality', {"type": "work"}),
+        ],
+    )
+    def test_entra_shapes(self, path: str, created: dict[str, Any]) -> None:
+        assert self.element(path) == created
+
+    @pytest.mark.parametrize(
+        "path",
+        [
+            'emails[type eq "work"]',
+            'emails[type eq "work"].primary',
+            'emails[type eq "work"].display',
+            'emails[type eq "work"].type',
+            'emails[type eq "custom"].value',
+            'emails[type co "work"].value',
+            'emails[value eq "a@b"].type',
+            'emails[type eq "work" and primary eq true].value',
+            'emails[not (type eq "work")].value',
+            'ims[type eq "xmpp"].value',
+            'x509Certificates[value eq "x"].display',
+        ],
+    )
+    def test_other_shapes_create_nothing(self, path: str) -> None:
+        assert self.element(path) is None

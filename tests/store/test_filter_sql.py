@@ -19,7 +19,7 @@ from sqlalchemy import Engine, select
 from scimbridge.directory import commands
 from scimbridge.scim.attributes import resolve
 from scimbridge.scim.errors import ScimError
-from scimbridge.scim.filter.ast import AttrPath, Compare, Filter, Or, Present, ValuePath
+from scimbridge.scim.filter.ast import And, AttrPath, Compare, Filter, Or, Present, ValuePath
 from scimbridge.scim.filter.evaluate import matches
 from scimbridge.scim.filter.parser import parse_filter
 from scimbridge.scim.filter.printer import format_filter
@@ -101,6 +101,11 @@ FILTERS = [
     'userName sw "b" and not (emails[type eq "home"])',
     'meta.lastModified gt "2020-01-01T00:00:00Z"',
     'meta.created lt "2020-01-01T00:00:00Z"',
+    # A sub-attribute after the value filter (Entra-style; read as one element filter).
+    'emails[type eq "work"].value eq "STRASSE@example.com"',
+    'emails[type eq "home"].value ew "jensen.org" or userName sw "100"',
+    'phoneNumbers[type eq "mobile"].value sw "555"',
+    "emails[primary eq true].value pr",
 ]
 
 
@@ -225,6 +230,41 @@ def test_random_filters_agree(population, tree: Filter) -> None:
     assert database_answer(engine, directory_id, tree) == memory_answer(resources, tree), (
         format_filter(tree)
     )
+
+
+element_conditions = st.builds(
+    Compare,
+    st.builds(AttrPath, st.none(), st.sampled_from(["type", "value"])),
+    st.sampled_from(["eq", "ne", "co", "sw", "ew"]),
+    words | folded_words,
+)
+element_filters = st.recursive(
+    element_conditions | st.builds(Present, st.just(AttrPath(None, "type"))),
+    lambda c: st.builds(Or, c, c) | st.builds(And, c, c),
+    max_leaves=3,
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    attribute=st.sampled_from(["emails", "phoneNumbers"]),
+    inner=element_filters,
+    condition=element_conditions | st.builds(Present, st.just(AttrPath(None, "value"))),
+)
+def test_sub_attribute_after_value_filter_agrees_everywhere(
+    population, attribute: str, inner: Filter, condition: Filter
+) -> None:
+    """``attr[F].sub op v`` (Entra-style) and ``attr[F and sub op v]`` select the same
+    users in SQL and in memory, on both databases."""
+    engine, directory_id, resources = population
+    assert isinstance(condition, Compare | Present)
+    suffixed = parse_filter(f"{attribute}[{format_filter(inner)}].{format_filter(condition)}")
+    bracketed = parse_filter(f"{attribute}[{format_filter(And(inner, condition))}]")
+    assert suffixed == bracketed
+    answer = database_answer(engine, directory_id, suffixed)
+    assert answer == memory_answer(resources, bracketed), format_filter(suffixed)
 
 
 # ------------------------------------------------------------------ unique-key lookups

@@ -28,7 +28,7 @@ from scimbridge.api.responses import scim_response
 from scimbridge.scim import discovery, listing
 from scimbridge.scim.errors import ScimError, not_found
 from scimbridge.scim.schemas import GROUP_RESOURCE, USER_RESOURCE, ResourceType
-from scimbridge.services import scim, scim_bulk
+from scimbridge.services import scim, scim_bulk, scim_search
 
 PREFIX = "/scim/v2/{directory_id}"
 RESOURCE_TYPES = {"Users": USER_RESOURCE, "Groups": GROUP_RESOURCE}
@@ -106,6 +106,28 @@ async def schema(request: Request) -> Response:
     return await _discovery(request, lambda base: discovery.schema_document(base, urn))
 
 
+# --------------------------------------------------------------------------- /Me
+
+ME_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+async def me(request: Request) -> Response:
+    """RFC 7644 §3.11: "If the service provider does not support the "/Me" URI
+    authentication model, it SHOULD respond with HTTP status code 501 (Not Implemented)".
+
+    A SCIM token belongs to a directory, not to a user, so there is no subject for /Me to
+    alias. The token is still checked first, so /Me cannot tell a caller whether a
+    directory exists (RELIABILITY.md §6.1).
+    """
+    runtime = runtime_of(request)
+    await runtime.run_db(True, scim.authorize, runtime, _call(request))
+    raise ScimError(
+        501,
+        "/Me is not implemented: a SCIM token authenticates a directory, not a user; "
+        "use /Users/{id}",
+    )
+
+
 # --------------------------------------------------------------------------- bulk and root search
 # Both can touch any number of rows: always in the thread pool (store.calls).
 
@@ -120,7 +142,9 @@ async def search_root(request: Request) -> Response:
     """RFC 7644 §3.4.3: a search across every resource type, Users first."""
     runtime = runtime_of(request)
     params = listing.parse_search_body(await _body(request))
-    return _render(await runtime.run_db(False, scim.search_all, runtime, _call(request), params))
+    return _render(
+        await runtime.run_db(False, scim_search.search_all, runtime, _call(request), params)
+    )
 
 
 # --------------------------------------------------------------------------- resources
@@ -225,6 +249,8 @@ ROUTES: list[Route] = [
     _route("/Schemas/{urn}", schema, "GET"),
     _route("/Bulk", bulk, "POST"),
     _route("/.search", search_root, "POST"),
+    ScimRoute(PREFIX + "/Me", me, methods=ME_METHODS, include_in_schema=False),
+    ScimRoute(PREFIX + "/Me/{rest:path}", me, methods=ME_METHODS, include_in_schema=False),
     _route("/{endpoint}", list_resources, "GET"),
     _route("/{endpoint}/.search", search, "POST"),
     _route("/{endpoint}", create, "POST"),

@@ -18,6 +18,7 @@ from scimbridge.directory.repository import DirectoryStore
 from scimbridge.scim import attributes as scim_attributes
 from scimbridge.scim import quirks
 from scimbridge.scim.errors import invalid_value, not_found
+from scimbridge.scim.multi_valued import normalize_elements
 from scimbridge.scim.schemas import GROUP_RESOURCE, ResourceType
 
 
@@ -68,11 +69,15 @@ def prepare_resource(
     if not isinstance(data, Mapping):
         raise invalid_value("the request body must be a JSON object")
     body = dict(data)
+    scim_attributes.check_schema_uris(
+        resource_type, next((v for k, v in body.items() if str(k).casefold() == "schemas"), None)
+    )
     members = _pop_members(body) if resource_type is GROUP_RESOURCE else None
     resource = scim_attributes.canonicalize(
         resource_type, quirks.normalize_resource(resource_type, body)
     )
     scim_attributes.validate(resource_type, resource)
+    normalize_elements(resource_type, resource)
     ensure_schemas(resource_type, resource)
     return resource, None if members is None else member_ids_of(members)
 

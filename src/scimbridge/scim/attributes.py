@@ -21,7 +21,14 @@ from typing import Any
 
 from scimbridge.scim.errors import invalid_value, mutability
 from scimbridge.scim.filter.ast import AttrPath
-from scimbridge.scim.schemas import COMMON_ATTRIBUTES, Attribute, AttrType, ResourceType, Schema
+from scimbridge.scim.schemas import (
+    COMMON_ATTRIBUTES,
+    RESOURCE_TYPES,
+    Attribute,
+    AttrType,
+    ResourceType,
+    Schema,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +274,53 @@ def validate(resource_type: ResourceType, resource: Mapping[str, Any]) -> None:
         if not isinstance(values, Mapping):
             raise invalid_value(f"{extension.schema.id} must be an object of its attributes")
         _validate_schema(extension.schema.attributes, values, f"{extension.schema.id}:")
+
+
+# --------------------------------------------------------------------------- schemas
+
+
+SCIM1_URN_PREFIX = "urn:scim:schemas:"
+
+
+def check_schema_uris(resource_type: ResourceType, schemas: Any) -> None:
+    """A POST or PUT body's ``schemas`` may not name another resource type's schemas.
+
+    RFC 7643 §3: ``schemas`` lists the URIs "used to indicate the namespaces of the SCIM
+    schemas that define the attributes present in the current JSON structure"; a
+    ``/Users`` body listing the Group schema (or a ``/Groups`` body the User one) says
+    it is something else than what the endpoint creates, so it is ``invalidValue``
+    rather than stored under the wrong resource type. SCIM 1.1's
+    ``urn:scim:schemas:core:1.0`` (and every ``urn:scim:schemas:`` URN) means the IdP
+    app is set up for SCIM 1.1: the error says which 2.0 URN is expected,
+    so the administrator sees why. Absent ``schemas`` stays accepted (several IdP
+    templates omit it), and so do custom extension URNs.
+    """
+    if not isinstance(schemas, list):
+        return
+    expected = resource_type.schema.id
+    own = {uri.casefold() for uri in resource_type.schema_uris()}
+    others = {
+        uri.casefold(): other.name
+        for other in RESOURCE_TYPES
+        if other is not resource_type
+        for uri in other.schema_uris()
+        if uri.casefold() not in own
+    }
+    for uri in schemas:
+        if not isinstance(uri, str):
+            continue
+        folded = uri.strip().casefold()
+        if folded.startswith(SCIM1_URN_PREFIX):
+            raise invalid_value(
+                f"schemas lists {uri!r}, a SCIM 1.1 schema; this is a SCIM 2.0 service: "
+                f"a {resource_type.name} lists {expected!r} (RFC 7643 §3)"
+            )
+        if folded in others:
+            raise invalid_value(
+                f"schemas lists {uri!r}, a {others[folded]} schema, on the "
+                f"{resource_type.endpoint} endpoint: a {resource_type.name} lists "
+                f"{expected!r} (RFC 7643 §3)"
+            )
 
 
 # --------------------------------------------------------------------------- immutability

@@ -18,7 +18,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, TypeAlias
 
-from scimbridge.scim.errors import invalid_syntax, invalid_value
+from scimbridge.scim.errors import ScimError, invalid_syntax, invalid_value
+from scimbridge.scim.filter.ast import AttrPath
+from scimbridge.scim.filter.parser import parse_attr_path
 
 LIST_RESPONSE_SCHEMA: Final = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 SEARCH_REQUEST_SCHEMA: Final = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
@@ -85,6 +87,26 @@ def list_response(
         "startIndex": start_index,
         "Resources": list(resources),
     }
+
+
+def sort_path(text: str) -> AttrPath:
+    """The attribute a ``sortBy`` names (RFC 7644 §3.4.2.3: "standard attribute notation",
+    §3.10); an error says ``sortBy``, not "filter", so a client sees which parameter."""
+    try:
+        return parse_attr_path(text)
+    except ScimError as error:
+        raise invalid_value(f"sortBy: {error.detail}") from None
+
+
+def missing_values_first(sort_order: SortOrder) -> bool:
+    """Where resources without a ``sortBy`` value go (RFC 7644 §3.4.2.3, ``sortBy``).
+
+    "For all attribute types, if there is no data for the specified "sortBy" value, they
+    are sorted via the "sortOrder" parameter, i.e., they are ordered last if ascending
+    and first if descending." Databases disagree by default (PostgreSQL puts NULL last
+    ascending, SQLite first), so the query states it explicitly.
+    """
+    return sort_order == "descending"
 
 
 def total_from_page(offset: int, count: int, found: int) -> int | None:

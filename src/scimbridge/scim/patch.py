@@ -14,8 +14,12 @@ Choices where the RFC leaves room or IdPs disagree with it, each noted where han
 * ``add`` does not duplicate a value already present; re-adding one updates it in place.
 * ``remove`` of something absent, or through a filter matching nothing, is a no-op, so
   retried requests stay harmless; ``remove`` without a path is ``noTarget`` (§3.5.2.2).
-* ``replace`` through a filter matching nothing is ``noTarget`` (§3.5.2.3), except the
-  Entra ID shape ``emails[type eq "work"].value`` which creates the element it describes.
+* ``add`` or ``replace`` through a filter matching nothing is ``noTarget`` (§3.5.2.3,
+  §3.12 Table 9), except the Entra ID shape ``emails[type eq "work"].value`` which
+  creates the element it describes (``quirks.element_for_unmatched_filter``).
+* The result keeps at most one ``primary`` and no repeated ``(type, value)`` element
+  (RFC 7643 §2.4, ``multi_valued``), as POST and PUT do.
+* Values and elements are changed in ``patch_elements``; ``members`` in ``patch_members``.
 * Read-only attributes named by a path are ``mutability``; inside a path-less value they
   are ignored (clients echo what they read), except an ``id`` that differs from the
   resource's own, which is ``mutability`` when the caller passes ``resource_id``.
@@ -25,16 +29,15 @@ Choices where the RFC leaves room or IdPs disagree with it, each noted where han
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from scimbridge.scim import quirks
-from scimbridge.scim.attributes import canonical_complex, check_immutable, resolve
+from scimbridge.scim.attributes import check_immutable, resolve
 from scimbridge.scim.attributes import validate as validate_resource
 from scimbridge.scim.errors import (
     ScimError,
-    invalid_filter,
     invalid_path,
     invalid_syntax,
     invalid_value,
@@ -42,24 +45,22 @@ from scimbridge.scim.errors import (
     no_target,
     too_many,
 )
-from scimbridge.scim.filter.ast import And, AttrPath, Compare, Filter, Not, Or, ValuePath
-from scimbridge.scim.filter.evaluate import matches_element
+from scimbridge.scim.filter.ast import AttrPath
+from scimbridge.scim.multi_valued import normalize_elements
+from scimbridge.scim.patch_elements import (
+    Elements,
+    OpName,
+    check_value_filter,
+    set_value,
+    sub_value,
+    whole_value,
+)
+from scimbridge.scim.patch_members import MemberOp, member_op
 from scimbridge.scim.paths import PatchPath, parse_path
 from scimbridge.scim.schemas import Attribute, ResourceType, Schema
 
 MAX_OPERATIONS = 1000
 PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-
-OpName = Literal["add", "replace", "remove"]
-MemberKind = Literal["add", "remove", "replace", "remove_all"]
-
-
-@dataclass(frozen=True, slots=True)
-class MemberOp:
-    """A change to a Group's membership; ``values`` are member (user) ids."""
-
-    kind: MemberKind
-    values: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +143,7 @@ def apply_patch(
     result = patcher.finish()
     check_immutable(resource_type, resource, result)
     validate_resource(resource_type, result)
+    normalize_elements(resource_type, result)
     return PatchResult(result, tuple(patcher.member_ops), result != resource)
 
 
@@ -215,7 +217,9 @@ class _Patcher:
             return
         attribute = resolved.attribute
         if self.resource_type.schema.id == resolved.schema.id and attribute.name == "members":
-            self._members(op, path, value)
+            member_change = member_op(op, path, value)
+            if member_change is not None:
+                self.member_ops.append(member_change)
             return
         if attribute.returned == "never":
             return  # password: accepted, never stored (RFC 7643 §4.1.1)
@@ -228,16 +232,16 @@ class _Patcher:
         if path.value_filter is not None and not attribute.multi_valued:
             raise invalid_path(f"{attribute.name} is not multi-valued; it takes no value filter")
         if path.value_filter is not None:
-            _check_filter(attribute, path.value_filter)
+            check_value_filter(attribute, path.value_filter)
         container = self._container(resolved.schema, create=op != "remove")
         if container is None:
             return  # removing from an extension the resource does not have
         if path.value_filter is not None:
-            _Elements(container, attribute).filtered(op, path.value_filter, sub, value)
+            Elements(container, attribute).filtered(op, path.value_filter, sub, value)
         elif sub is not None:
-            _sub_value(op, container, attribute, sub, value)
+            sub_value(op, container, attribute, sub, value)
         else:
-            _whole_value(op, container, attribute, value)
+            whole_value(op, container, attribute, value)
 
     def _read_only(self, attribute: Attribute, value: Any, pathless: bool) -> None:
         """readOnly attributes (RFC 7643 §2.2) may not be modified (RFC 7644 §3.5.2)."""
@@ -307,7 +311,7 @@ class _Patcher:
             self.resource[path.uri] = extension = {}
         if not isinstance(extension, dict):
             raise invalid_path(f"{path.uri} is not an object")
-        _set(extension, str(path.attr), None if op == "remove" else value)
+        set_value(extension, str(path.attr), None if op == "remove" else value)
         if not extension:
             self.resource.pop(path.uri)
 
@@ -323,220 +327,8 @@ class _Patcher:
         else:
             self.resource[uri] = copy.deepcopy(value)
 
-    # ----------------------------------------------------------------- Group members
-
-    def _members(self, op: OpName, path: PatchPath, value: Any) -> None:
-        """``members`` become :class:`MemberOp` values (RFC 7644 §3.5.2 Group examples)."""
-        if path.sub_attr is not None:
-            raise invalid_path("members sub-attributes cannot be patched; add or remove members")
-        if path.value_filter is not None:
-            if op != "remove":
-                raise invalid_path("members[…] paths are supported for remove only")
-            self.member_ops.append(MemberOp("remove", _member_ids_from_filter(path.value_filter)))
-        elif op == "remove" and value is None:
-            self.member_ops.append(MemberOp("remove_all"))
-        elif op == "remove":
-            # Entra ID: {"op": "Remove", "path": "members", "value": [{"value": id}]}
-            # (Microsoft Learn, "Develop and plan provisioning for a SCIM endpoint").
-            self.member_ops.append(MemberOp("remove", _member_ids(value)))
-        elif op == "replace":
-            self.member_ops.append(MemberOp("replace", _member_ids(value)))
-        elif value is not None:
-            ids = _member_ids(value)
-            if ids:
-                self.member_ops.append(MemberOp("add", ids))
-
-
-# --------------------------------------------------------------------------- single values
-
-
-def _whole_value(op: OpName, container: dict[str, Any], attribute: Attribute, value: Any) -> None:
-    """An attribute addressed without filter or sub-attribute."""
-    if attribute.multi_valued:
-        elements = _Elements(container, attribute)
-        if op == "remove":
-            elements.remove_values(value)
-        elif op == "add":
-            elements.add(_as_list(value))
-        else:
-            elements.replace_all(_as_list(value))
-        return
-    if op == "remove":
-        container.pop(attribute.name, None)
-        return
-    value = _canonical(attribute, value)
-    current = container.get(attribute.name)
-    if attribute.type == "complex" and isinstance(value, Mapping) and isinstance(current, dict):
-        # §3.5.2.1/§3.5.2.3: sub-attributes given replace theirs; the others stay.
-        merged = {**current, **value}
-        _set(container, attribute.name, {k: v for k, v in merged.items() if v is not None})
-    else:
-        _set(container, attribute.name, value)
-
-
-def _sub_value(
-    op: OpName, container: dict[str, Any], attribute: Attribute, sub: Attribute, value: Any
-) -> None:
-    """``name.givenName`` (single-valued) or ``emails.type`` (every element)."""
-    new = None if op == "remove" else value
-    current = container.get(attribute.name)
-    if attribute.multi_valued:
-        elements = [e for e in current if isinstance(e, dict)] if isinstance(current, list) else []
-        if op != "remove" and not elements:
-            raise no_target(f"{attribute.name} has no values to set {sub.name} on")
-        for element in elements:
-            _set(element, sub.name, new)
-        return
-    target = current if isinstance(current, dict) else {}
-    _set(target, sub.name, new)
-    _set(container, attribute.name, target or None)
-
-
-# --------------------------------------------------------------------------- multi-valued
-
-
-class _Elements:
-    """The elements of one multi-valued attribute inside a container dict."""
-
-    def __init__(self, container: dict[str, Any], attribute: Attribute) -> None:
-        self.container = container
-        self.attribute = attribute
-        current = container.get(attribute.name)
-        self.items: list[Any] = list(current) if isinstance(current, list) else []
-
-    def _store(self) -> None:
-        _set(self.container, self.attribute.name, self.items or None)
-
-    def add(self, values: list[Any]) -> None:
-        """RFC 7644 §3.5.2.1: new values are appended; one already present is refreshed."""
-        added = []
-        for value in (_canonical(self.attribute, v) for v in values):
-            index = self._index_of(value)
-            if index is None:
-                self.items.append(value)
-                added.append(value)
-            elif isinstance(value, Mapping) and isinstance(self.items[index], dict):
-                self.items[index] = _refreshed(self.items[index], value)
-                added.append(self.items[index])
-        self._store()
-        self._one_primary(added)
-
-    def replace_all(self, values: list[Any]) -> None:
-        """RFC 7644 §3.5.2.3: no filter, so the attribute and all its values are replaced."""
-        self.items = [_canonical(self.attribute, v) for v in values]
-        self._store()
-        self._one_primary(self.items)
-
-    def remove_values(self, value: Any) -> None:
-        """No value: the attribute goes (§3.5.2.2). With a list: those values go (Entra ID)."""
-        if value is None:
-            self.items = []
-        else:
-            doomed = [_canonical(self.attribute, v) for v in _as_list(value)]
-            self.items = [e for e in self.items if not any(self._same(e, d) for d in doomed)]
-        self._store()
-
-    def filtered(self, op: OpName, node: Filter, sub: Attribute | None, value: Any) -> None:
-        """``attr[filter]`` and ``attr[filter].sub`` (RFC 7644 §3.5.2.1-3)."""
-        case_exact = _case_exact_for(self.attribute)
-        hits = [
-            i for i, e in enumerate(self.items) if matches_element(node, e, case_exact=case_exact)
-        ]
-        if op == "remove":
-            self._remove_hits(hits, sub)
-            return
-        if not hits:
-            hits = [self._create(op, node, sub)]
-        changed = [self._set_hit(op, i, sub, value) for i in hits]
-        self._store()
-        self._one_primary(changed)
-
-    def _remove_hits(self, hits: list[int], sub: Attribute | None) -> None:
-        if sub is None:
-            self.items = [e for i, e in enumerate(self.items) if i not in hits]
-        else:
-            for i in hits:
-                if isinstance(self.items[i], dict):
-                    self.items[i].pop(sub.name, None)
-        self._store()
-
-    def _create(self, op: OpName, node: Filter, sub: Attribute | None) -> int:
-        """No element matches: ``noTarget`` (RFC 7644 §3.5.2.3), or create the one described.
-
-        Entra ID sets a user's first work e-mail with ``Replace`` or ``Add`` of
-        ``emails[type eq "work"].value`` (Microsoft Learn, "Develop and plan provisioning
-        for a SCIM endpoint"; servers answering noTarget break its provisioning, e.g.
-        Captain-P-Goldfish/scim-for-keycloak#73). A filter made only of ``eq`` joined by
-        ``and`` describes exactly one element, so that element is created; ``add`` may
-        also create it without a sub-attribute. Anything else is ``noTarget``.
-        """
-        described = _element_from_filter(node, self.attribute)
-        if described is None or (op == "replace" and sub is None):
-            raise no_target(f"no {self.attribute.name} value matches the filter")
-        self.items.append(described)
-        return len(self.items) - 1
-
-    def _set_hit(self, op: OpName, index: int, sub: Attribute | None, value: Any) -> Any:
-        element = self.items[index]
-        if not isinstance(element, dict):
-            raise invalid_path(f"{self.attribute.name} values have no sub-attributes")
-        if sub is not None:
-            _set(element, sub.name, value)
-            return element
-        if not isinstance(value, Mapping):
-            raise invalid_value(f"{self.attribute.name}[…] needs an object value")
-        given = _canonical(self.attribute, value)
-        new = {**element, **given} if op == "add" else dict(given)
-        self.items[index] = {k: v for k, v in new.items() if v is not None}
-        return self.items[index]
-
-    def _index_of(self, value: Any) -> int | None:
-        return next((i for i, e in enumerate(self.items) if self._same(e, value)), None)
-
-    def _same(self, a: Any, b: Any) -> bool:
-        """Equal values, so ``add`` does not duplicate (RFC 7644 §3.5.2.1).
-
-        Complex values compare on the sub-attributes both carry, leaving out ``primary``
-        and ``display`` (a flag or a label does not make a new e-mail address); strings
-        compare case-insensitively unless the sub-attribute is caseExact.
-        """
-        if not (isinstance(a, Mapping) and isinstance(b, Mapping)):
-            exact = self.attribute.case_exact
-            return bool(_comparable(a, exact) == _comparable(b, exact))
-        shared = (set(a) & set(b)) - {"primary", "display"}
-        if not shared:
-            return False
-        for key in shared:
-            sub = self.attribute.sub(key) if isinstance(key, str) else None
-            exact = sub.case_exact if sub is not None else True
-            if _comparable(a[key], exact) != _comparable(b[key], exact):
-                return False
-        return True
-
-    def _one_primary(self, changed: list[Any]) -> None:
-        """At most one ``primary: true`` (RFC 7643 §2.4): the one set last wins."""
-        winner = next(
-            (c for c in reversed(changed) if isinstance(c, Mapping) and c.get("primary") is True),
-            None,
-        )
-        if winner is None:
-            return
-        for element in self.items:
-            if isinstance(element, dict) and element is not winner and element.get("primary"):
-                element["primary"] = False
-
 
 # --------------------------------------------------------------------------- small pieces
-
-
-def _refreshed(existing: dict[str, Any], again: Mapping[str, Any]) -> dict[str, Any]:
-    """An element re-added: stored values stay, its flags and missing parts are taken.
-
-    Re-sending ``{"value": "a@x", "primary": true}`` makes that address primary without
-    rewriting the stored spelling of the address.
-    """
-    taken = {k: v for k, v in again.items() if k in ("primary", "display") or k not in existing}
-    return {**existing, **taken}
 
 
 def _looks_like_unknown_urn(resource_type: ResourceType, text: str) -> bool:
@@ -564,107 +356,6 @@ def _drop_schema_uri(resource: dict[str, Any], uri: str) -> None:
     schemas = resource.get("schemas")
     if isinstance(schemas, list) and uri in schemas:
         schemas.remove(uri)
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
-
-
-def _set(container: dict[str, Any], name: str, value: Any) -> None:
-    """Set a value; ``None`` (JSON null) means unassigned (RFC 7644 §3.5.2.3)."""
-    if value is None:
-        container.pop(name, None)
-    else:
-        container[name] = value
-
-
-def _canonical(attribute: Attribute, value: Any) -> Any:
-    """One value with canonical sub-attribute names and no null sub-attributes."""
-    if attribute.type != "complex" or not isinstance(value, Mapping):
-        return value
-    return {k: v for k, v in canonical_complex(attribute, value).items() if v is not None}
-
-
-def _comparable(value: Any, case_exact: bool) -> Any:
-    return value.casefold() if isinstance(value, str) and not case_exact else value
-
-
-def _case_exact_for(attribute: Attribute) -> Callable[[AttrPath], bool]:
-    def case_exact(path: AttrPath) -> bool:
-        sub = attribute.sub(path.attr)
-        return sub.case_exact if sub else False
-
-    return case_exact
-
-
-def _filter_paths(node: Filter) -> list[AttrPath]:
-    if isinstance(node, And | Or):
-        return _filter_paths(node.left) + _filter_paths(node.right)
-    if isinstance(node, Not):
-        return _filter_paths(node.operand)
-    return [node.path]
-
-
-def _check_filter(attribute: Attribute, node: Filter) -> None:
-    """A value filter names sub-attributes of the element (RFC 7644 §3.5.2 ``valuePath``)."""
-    for path in _filter_paths(node):
-        if path.uri is not None or path.sub_attr is not None or attribute.sub(path.attr) is None:
-            raise invalid_path(f"{attribute.name} has no sub-attribute {path.attr!r} to filter on")
-    if any(isinstance(n, ValuePath) for n in _walk(node)):
-        raise invalid_path("a value filter cannot nest another value filter")
-
-
-def _walk(node: Filter) -> list[Filter]:
-    if isinstance(node, And | Or):
-        return [node, *_walk(node.left), *_walk(node.right)]
-    if isinstance(node, Not):
-        return [node, *_walk(node.operand)]
-    return [node]
-
-
-def _element_from_filter(node: Filter, attribute: Attribute) -> dict[str, Any] | None:
-    """The element an ``eq``/``and`` filter describes, e.g. ``{"type": "work"}``; else None."""
-    if isinstance(node, And):
-        left = _element_from_filter(node.left, attribute)
-        right = _element_from_filter(node.right, attribute)
-        return None if left is None or right is None else {**left, **right}
-    if isinstance(node, Compare) and node.op == "eq" and node.value is not None:
-        sub = attribute.sub(node.path.attr)
-        return {sub.name: node.value} if sub is not None else None
-    return None
-
-
-def _member_ids(value: Any) -> tuple[str, ...]:
-    """Member ids from ``[{"value": id}, …]``, in order, without repeats."""
-    ids: list[str] = []
-    for item in _as_list(value):
-        member = item.get("value") if isinstance(item, Mapping) else None
-        if not isinstance(member, str) or not member.strip():
-            raise invalid_value('each member needs a non-empty string "value" with its id')
-        ids.append(member)
-    return tuple(dict.fromkeys(ids))
-
-
-def _member_ids_from_filter(node: Filter) -> tuple[str, ...]:
-    """``members[value eq "a"]`` and ``members[value eq "a" or value eq "b"]``."""
-    if isinstance(node, Or):
-        return tuple(
-            dict.fromkeys(_member_ids_from_filter(node.left) + _member_ids_from_filter(node.right))
-        )
-    if (
-        isinstance(node, Compare)
-        and node.op == "eq"
-        and node.path.uri is None
-        and node.path.sub_attr is None
-        and node.path.attr.casefold() == "value"
-        and isinstance(node.value, str)
-    ):
-        return (node.value,)
-    raise invalid_filter(
-        'members can be selected by value only: members[value eq "id"], joined by "or"'
-    )
 
 
 __all__ = [

@@ -19,7 +19,7 @@ from typing import Any
 
 from scimbridge.scim.attributes import resolve
 from scimbridge.scim.errors import ScimError
-from scimbridge.scim.filter.ast import AttrPath
+from scimbridge.scim.filter.ast import AttrPath, Compare, Filter
 from scimbridge.scim.paths import PatchPath, parse_path
 from scimbridge.scim.schemas import COMMON_ATTRIBUTES, Attribute, ResourceType, Schema
 
@@ -228,3 +228,54 @@ def normalize_patch_operation(resource_type: ResourceType, op: Mapping[str, Any]
         elif path is None or path == "":
             result["value"] = _pathless_value(resource_type, fields["value"])
     return result
+
+
+# Sub-attributes that only qualify an element: setting one of them alone on an element
+# that does not exist would store a value-less element (RFC 7643 §2.4).
+_QUALIFIERS = frozenset({"type", "primary", "display"})
+# The multi-valued attributes Entra ID's default mappings address by ``[type eq …]``.
+_ENTRA_TYPED = frozenset({"emails", "phoneNumbers", "addresses"})
+
+
+def element_for_unmatched_filter(
+    attribute: Attribute, node: Filter, sub: Attribute | None
+) -> dict[str, Any] | None:
+    """The element an ``add``/``replace`` of ``attr[type eq "<type>"].<sub>`` creates when
+    no element has that type; None for every other path (the caller answers noTarget).
+
+    RFC 7644 §3.5.2.3 requires ``noTarget`` when a value filter matches nothing. Entra ID
+    maps each typed value to such a path — ``emails[type eq "work"].value``,
+    ``phoneNumbers[type eq "mobile"].value``, ``addresses[type eq "work"].locality`` —
+    and sends it as ``Add`` or ``Replace`` whether or not the user has a value of that
+    type yet (Microsoft Learn, "Tutorial: Develop and plan provisioning for a SCIM
+    endpoint in Microsoft Entra ID", "Update User [Multi-valued properties]" and the
+    default attribute mappings; Microsoft's answer on Microsoft Q&A 120490, "Patch
+    request in SCIM with Azure AD": create the array and add the value). Servers that
+    answer noTarget there never receive the user's first work e-mail
+    (Captain-P-Goldfish/scim-for-keycloak#73). Okta and OneLogin document no such paths
+    (Okta updates profiles by PUT or path-less PATCH; OneLogin by PUT).
+
+    So exactly that shape creates an element: the attribute is one of those Entra maps
+    (``emails``, ``phoneNumbers``, ``addresses``), the filter is a single ``type eq`` whose
+    value is one of the attribute's canonical types (RFC 7643 §4.1.2, e.g. ``work``,
+    ``home``, ``other`` for e-mails; stored in the canonical spelling), and the path ends
+    in a sub-attribute that holds data (not ``type``, ``primary`` or ``display``).
+    """
+    type_attribute = attribute.sub("type")
+    if (
+        attribute.name not in _ENTRA_TYPED
+        or not attribute.multi_valued
+        or type_attribute is None
+        or sub is None
+        or sub.name in _QUALIFIERS
+        or not isinstance(node, Compare)
+        or node.op != "eq"
+        or node.path.uri is not None
+        or node.path.sub_attr is not None
+        or node.path.attr.casefold() != "type"
+        or not isinstance(node.value, str)
+    ):
+        return None
+    wanted = node.value.casefold()
+    canonical = next((v for v in type_attribute.canonical_values if v.casefold() == wanted), None)
+    return None if canonical is None else {"type": canonical}

@@ -23,12 +23,12 @@ from scimbridge.observability import metrics
 from scimbridge.runtime import Runtime
 from scimbridge.scim import etags, listing, projection
 from scimbridge.scim.errors import ScimError, not_found
-from scimbridge.scim.filter.parser import parse_attr_path, parse_filter
+from scimbridge.scim.filter.parser import parse_filter
 from scimbridge.scim.patch import apply_patch
 from scimbridge.scim.schemas import GROUP_RESOURCE, USER_RESOURCE, ResourceType
 from scimbridge.services.scim_render import render_group, render_user
 from scimbridge.store import directories as directory_store
-from scimbridge.store import filter_sql, scim_queries, unit_of_work
+from scimbridge.store import filter_sql, scim_queries, sort_sql, unit_of_work
 from scimbridge.store.resources import SqlDirectoryStore
 from scimbridge.store.tables import groups as groups_table
 from scimbridge.store.tables import users as users_table
@@ -224,8 +224,8 @@ def _filtered_page(
 ) -> Sequence[UserRecord | GroupRecord]:
     dialect = connection.dialect.name
     order = (
-        filter_sql.sort_column(
-            resource_type, parse_attr_path(params.sort_by), dialect, directory_id
+        sort_sql.sort_column(
+            resource_type, listing.sort_path(params.sort_by), dialect, directory_id
         )
         if params.sort_by
         else None
@@ -303,40 +303,6 @@ def is_bounded_create(resource_type: ResourceType, body: Any) -> bool:
         return True
     members = next((v for k, v in body.items() if str(k).casefold() == "members"), None)
     return not isinstance(members, list) or len(members) <= BOUNDED_MEMBER_CHANGES
-
-
-def search_all(runtime: Runtime, call: ScimCall, params: listing.ListParams) -> ScimAnswer:
-    """``POST /.search`` at the root (RFC 7644 §3.4.3): Users, then Groups, one page.
-
-    A filter must make sense for both resource types; an attribute only one of them has
-    matches nothing there rather than failing, as the RFC leaves the mixing to the server.
-    """
-    params = clamp_params(runtime, params)
-    with unit_of_work.read(runtime.engine) as connection:
-        authenticate(connection, call)
-    remaining_offset = params.start_index - 1
-    remaining = params.count
-    resources: list[dict[str, Any]] = []
-    total = 0
-    for resource_type in (USER_RESOURCE, GROUP_RESOURCE):
-        try:
-            answer = list_resources(
-                runtime,
-                call,
-                resource_type,
-                replace_params(params, start_index=remaining_offset + 1, count=remaining),
-            )
-        except ScimError as error:
-            if error.scim_type != "invalidFilter" or not params.filter:
-                raise
-            continue
-        found = int(answer.body["totalResults"])
-        page = answer.body["Resources"]
-        total += found
-        resources.extend(page)
-        remaining -= len(page)
-        remaining_offset = max(0, remaining_offset - found)
-    return ScimAnswer(200, listing.list_response(resources, total, params.start_index))
 
 
 def replace_params(params: listing.ListParams, **changes: Any) -> listing.ListParams:

@@ -35,7 +35,7 @@ from sqlalchemy import (
 )
 
 from scimbridge.scim.attributes import ResolvedAttribute, resolve
-from scimbridge.scim.errors import invalid_filter, invalid_value
+from scimbridge.scim.errors import invalid_filter
 from scimbridge.scim.filter.ast import (
     And,
     AttrPath,
@@ -469,25 +469,3 @@ def compile_filter(
     if node is None:
         return true()
     return compiler_for(resource_type, dialect, directory_id).compile(node)
-
-
-def sort_column(
-    resource_type: ResourceType, path: AttrPath, dialect: str, directory_id: str
-) -> ColumnElement[Any]:
-    """The ORDER BY expression for ``sortBy`` (RFC 7644 §3.4.2.3).
-
-    A multi-valued attribute sorts by its primary value; e-mail addresses are indexed in
-    their own table, so that one is a correlated subquery.
-    """
-    compiler = compiler_for(resource_type, dialect, directory_id)
-    resolved = compiler._resolve(path)
-    if resource_type is not GROUP_RESOURCE and resolved.attribute.name == "emails":
-        return (
-            select(user_emails.c.value_key)
-            .where(user_emails.c.user_id == users.c.id, user_emails.c.is_primary.is_(True))
-            .limit(1)
-            .scalar_subquery()
-        )
-    if resolved.attribute.multi_valued:
-        raise invalid_value(f"cannot sort by {_display(path)}")
-    return compiler.target.scalar(resolved).expression

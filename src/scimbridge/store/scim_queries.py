@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 
 from scimbridge.directory.models import GroupRecord, UserRecord
+from scimbridge.scim.listing import missing_values_first
 from scimbridge.store.filter_sql import KeyLookup
 from scimbridge.store.prepared import PreparedRead
 from scimbridge.store.resources import chunks, group_from_row, user_from_row
@@ -57,10 +58,13 @@ def _page(
     order: list[ColumnElement[Any]]
     if order_by is None:
         order = [key]
-    elif descending:
-        order = [order_by.desc().nulls_last(), key.desc()]
     else:
-        order = [order_by.asc().nulls_last(), key]
+        # RFC 7644 §3.4.2.3: no value sorts last ascending, first descending; stated
+        # explicitly because PostgreSQL's and SQLite's defaults differ.
+        direction = order_by.desc() if descending else order_by.asc()
+        missing_first = missing_values_first("descending" if descending else "ascending")
+        nulls = direction.nulls_first() if missing_first else direction.nulls_last()
+        order = [nulls, key.desc() if descending else key]
     query = (
         select(table)
         .where(table.c.directory_id == directory_id, where)

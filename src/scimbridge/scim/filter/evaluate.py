@@ -28,6 +28,9 @@ Semantics, chosen to agree with the SQL compiler:
 * ``gt ge lt le`` order numbers numerically, RFC 3339 date-times chronologically (when
   both sides parse; a date-time without an offset is taken as UTC) and other strings
   lexicographically; values of different types never match;
+* ``emails[type eq "work"].value eq "x"`` reaches this module already as
+  ``emails[type eq "work" and value eq "x"]`` (``parser._element_condition``), so the
+  evaluator and the SQL compiler read that form alike;
 * ``pr`` matches a value that is not null, not ``""``, not an empty list or object — for a
   complex value, one with a sub-attribute that has a value (RFC 7644 §3.4.2.2 "pr").
 """

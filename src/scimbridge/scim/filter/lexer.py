@@ -16,7 +16,9 @@ Token classes:
   value the databases cannot bind never gets past the parser;
 * keywords, case-insensitively: the operators ``eq ne co sw ew pr gt ge lt le``, the
   logical ``and or not`` and the literals ``true false null``;
-* ``( ) [ ]`` and whitespace.
+* ``( ) [ ]`` and whitespace;
+* a ``.`` directly after ``]``, as in ``emails[type eq "work"].value eq "x"``: the form
+  Entra-style clients send, which the parser reads as a condition on the same element.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from scimbridge.scim.filter.ast import Literal_
 MAX_FILTER_LENGTH: Final = 4096
 
 TokenKind: TypeAlias = Literal[
-    "name", "string", "number", "keyword", "lparen", "rparen", "lbracket", "rbracket"
+    "name", "string", "number", "keyword", "lparen", "rparen", "lbracket", "rbracket", "dot"
 ]
 
 OPERATOR_KEYWORDS: Final = frozenset({"eq", "ne", "co", "sw", "ew", "pr", "gt", "ge", "lt", "le"})
@@ -99,6 +101,9 @@ def tokenize(text: str) -> list[Token]:
             index = _scan_word(text, index, tokens)
         elif char == "-" or char in _DIGITS:
             index = _scan_number(text, index, tokens)
+        elif char == "." and tokens and tokens[-1].kind == "rbracket" and text[index - 1] == "]":
+            tokens.append(Token("dot", char, index))
+            index += 1
         else:
             raise invalid_filter(f"unexpected character {char!r} at position {index + 1}")
     return tokens

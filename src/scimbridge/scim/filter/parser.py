@@ -8,6 +8,9 @@ Grammar, with the precedence RFC 7644 Table 3 gives (``not`` binds tightest, the
     and-expr   = unary *( "and" unary )
     unary      = "not" "(" or-expr ")" / "(" or-expr ")" / attr-expr
     attr-expr  = attrPath "pr" / attrPath compareOp compValue / attrPath "[" or-expr "]"
+                 [ "." subAttr ( "pr" / compareOp compValue ) ]
+
+The last, optional part is not in the RFC's filter grammar (see ``_element_condition``).
 
 Inside ``attr[...]`` (a value path) names are relative to one element of the multi-valued
 attribute, so they carry neither a URI nor a sub-attribute, and value paths cannot nest
@@ -238,18 +241,24 @@ class _Parser:
             raise invalid_filter(
                 f"inside a value filter name a sub-attribute only, not {token.describe()}"
             )
-        following = self._take(f"an operator after {token.describe()}")
-        if following.kind == "lbracket":
+        following = self._peek()
+        if following is not None and following.kind == "lbracket":
+            self._index += 1
             return self._value_path(path, following, inside_value_path)
-        if following.is_keyword("pr"):
-            self._count_comparison(following)
-            self._reject_value_after_pr(following)
+        return self._comparison(path, token)
+
+    def _comparison(self, path: AttrPath, name: Token) -> Filter:
+        """``pr`` or ``compareOp compValue`` after the attribute path ``name`` spelled."""
+        operator = self._take(f"an operator after {name.describe()}")
+        if operator.is_keyword("pr"):
+            self._count_comparison(operator)
+            self._reject_value_after_pr(operator)
             return Present(path)
-        operator = _COMPARE_OPS.get(following.text) if following.kind == "keyword" else None
-        if operator is None:
-            raise invalid_filter(f"expected an operator, found {following.describe()}")
-        self._count_comparison(following)
-        return Compare(path, operator, self._literal(following))
+        compare = _COMPARE_OPS.get(operator.text) if operator.kind == "keyword" else None
+        if compare is None:
+            raise invalid_filter(f"expected an operator, found {operator.describe()}")
+        self._count_comparison(operator)
+        return Compare(path, compare, self._literal(operator))
 
     def _value_path(self, path: AttrPath, opening: Token, inside_value_path: bool) -> Filter:
         if inside_value_path:
@@ -265,7 +274,29 @@ class _Parser:
         inner = self._or_expression(inside_value_path=True)
         self._expect("rbracket", f"']' closing the '[' at position {opening.position + 1}")
         self._leave_group()
+        following = self._peek()
+        if following is not None and following.kind == "dot":
+            inner = And(inner, self._element_condition(path, following))
         return ValuePath(path, inner)
+
+    def _element_condition(self, parent: AttrPath, dot: Token) -> Filter:
+        """``.subAttr op value`` after ``attr[filter]``: one more condition on the element.
+
+        RFC 7644 §3.4.2.2's grammar has ``valuePath [subAttr]`` only in PATCH paths
+        (§3.5.2, Figure 7), yet Entra-style clients send list filters such as
+        ``emails[type eq "work"].value eq "x"``. Read as the RFC's own
+        ``emails[type eq "work" and value eq "x"]`` — an element of that type with that
+        value — so the in-memory evaluator and the SQL compiler, which both see only the
+        tree, cannot disagree; the printer writes the bracketed form.
+        """
+        self._index += 1
+        name = self._expect("name", f"a sub-attribute name after the '.' at {dot.position + 1}")
+        if not is_attr_name(name.text) or name.position != dot.position + 1:
+            raise invalid_filter(
+                f"expected a sub-attribute of {parent.attr} after the '.' at position "
+                f"{dot.position + 1}, found {name.describe()}"
+            )
+        return self._comparison(AttrPath(None, name.text, None), name)
 
     def _reject_value_after_pr(self, operator: Token) -> None:
         following = self._peek()
