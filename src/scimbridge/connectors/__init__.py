@@ -1,0 +1,1 @@
+"""Pull sources (Google Workspace, LDAP / Active Directory, CSV): fetch, map, reconcile."""
