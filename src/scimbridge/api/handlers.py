@@ -99,7 +99,8 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 
 async def _invalid_json(request: Request, exc: Exception) -> Response:
-    return error_response(request.url.path, 400, str(exc), "invalid_json", "invalidSyntax")
+    assert isinstance(exc, InvalidJson)
+    return error_response(request.url.path, 400, str(exc), "invalid_json", exc.scim_type)
 
 
 async def _too_large(request: Request, exc: Exception) -> Response:
