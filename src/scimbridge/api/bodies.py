@@ -16,7 +16,12 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from scimbridge.scim.limits import MAX_NESTING, NUMBER_PROBLEM, document_problem
+from scimbridge.scim.limits import (
+    MAX_NESTING,
+    NESTING_PROBLEM,
+    NUMBER_PROBLEM,
+    document_problem,
+)
 
 
 class BodyTooLarge(Exception):
@@ -87,6 +92,8 @@ def parse_json(raw: bytes) -> Any:
     try:
         document = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
+        if str(error).startswith("depth limit exceeded"):  # orjson's own cap, 1,024 levels
+            raise InvalidJson(f"the request body is refused: {NESTING_PROBLEM}") from None
         raise InvalidJson(f"the request body is not valid JSON: {error}") from None
     deep = raw.count(b"[") + raw.count(b"{") > MAX_NESTING
     if deep or _SUSPECT.search(raw):

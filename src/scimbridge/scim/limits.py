@@ -28,6 +28,7 @@ from typing import Any, Final
 MAX_NESTING: Final = 64
 MAX_INTEGER: Final = 2**63 - 1
 MIN_INTEGER: Final = -(2**63)
+_FLOAT_BOUND: Final = float(2**63)
 
 NUL_PROBLEM: Final = "a NUL character (\\u0000) is not allowed in any value"
 NESTING_PROBLEM: Final = f"values may be nested at most {MAX_NESTING} levels deep"
@@ -49,8 +50,13 @@ def document_problem(document: Any) -> str | None:
                 return NUL_PROBLEM
         elif isinstance(value, bool) or value is None:
             continue
-        elif isinstance(value, int | float):
+        elif isinstance(value, int):
             if not MIN_INTEGER <= value <= MAX_INTEGER:
+                return NUMBER_PROBLEM
+        elif isinstance(value, float):
+            # Strictly inside: the float nearest to 2^63 - 1 is 2^63, and -2^63 - 1
+            # reads as -2^63; either may be an integer literal that lost its last digits.
+            if not -_FLOAT_BOUND < value < _FLOAT_BOUND:
                 return NUMBER_PROBLEM
         elif isinstance(value, dict | list):
             if depth >= MAX_NESTING:
