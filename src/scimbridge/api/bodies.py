@@ -85,6 +85,14 @@ def _content_length(scope: Scope) -> int | None:
 _SUSPECT = re.compile(rb"\\u0000|[0-9]{19}|[0-9][eE]")
 
 
+def _unparsable(reason: str) -> InvalidJson:
+    if reason.startswith("depth limit exceeded"):  # orjson's own cap, 1,024 levels
+        return InvalidJson(f"the request body is refused: {NESTING_PROBLEM}")
+    if reason.startswith("number is infinity"):  # past a double's range
+        return InvalidJson(f"the request body is refused: {NUMBER_PROBLEM}", "invalidValue")
+    return InvalidJson(f"the request body is not valid JSON: {reason}")
+
+
 def parse_json(raw: bytes) -> Any:
     """Parse a JSON body; raise :class:`InvalidJson` with a readable reason."""
     if not raw.strip():
@@ -92,9 +100,7 @@ def parse_json(raw: bytes) -> Any:
     try:
         document = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
-        if str(error).startswith("depth limit exceeded"):  # orjson's own cap, 1,024 levels
-            raise InvalidJson(f"the request body is refused: {NESTING_PROBLEM}") from None
-        raise InvalidJson(f"the request body is not valid JSON: {error}") from None
+        raise _unparsable(str(error)) from None
     deep = raw.count(b"[") + raw.count(b"{") > MAX_NESTING
     if deep or _SUSPECT.search(raw):
         problem = document_problem(document)
