@@ -18,23 +18,15 @@ from scimbridge.store import migrate
 from tests.conftest import make_settings
 from tests.factories import user_resource
 from tests.support.assertions import assert_scim_error
-from tests.support.clients import Directory, create_directory, scim_client
+from tests.support.clients import Directory, admin_client, create_directory, scim_client
 from tests.support.postgres import PostgresCluster, create_database, postgres_cluster
-from tests.support.server import RunningServer, running_server
+from tests.support.server import running_server
 
 
 @pytest.fixture
 def cluster() -> Iterator[PostgresCluster]:
     with postgres_cluster() as started:
         yield started
-
-
-def _admin(server: RunningServer) -> httpx.Client:
-    return httpx.Client(
-        base_url=server.base_url,
-        headers={"Authorization": f"Bearer {server.admin_token}"},
-        timeout=30,
-    )
 
 
 def _assert_unavailable_scim(response: httpx.Response) -> None:
@@ -52,7 +44,7 @@ def test_postgresql_restart_answers_503_then_recovers(cluster: PostgresCluster) 
     url = create_database(cluster.admin_url)
     migrate.upgrade(url)
     settings = make_settings(url, embedded_worker=False)
-    with running_server(settings) as server, _admin(server) as admin:
+    with running_server(settings) as server, admin_client(server) as admin:
         directory = create_directory(admin)
         with scim_client(directory) as scim:
             created = scim.post("/Users", json=user_resource())
@@ -80,7 +72,7 @@ def test_sqlite_locked_past_busy_timeout_answers_503_then_recovers(
     path = tmp_path / "locked.db"
     path.write_bytes(sqlite_template.read_bytes())
     settings = make_settings(f"sqlite:///{path}", embedded_worker=False, sqlite_busy_timeout_ms=50)
-    with running_server(settings) as server, _admin(server) as admin:
+    with running_server(settings) as server, admin_client(server) as admin:
         directory: Directory = create_directory(admin)
         with scim_client(directory) as scim:
             assert scim.post("/Users", json=user_resource()).status_code == 201
