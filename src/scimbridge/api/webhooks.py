@@ -11,7 +11,7 @@ from starlette.responses import Response
 from scimbridge.api.deps import require_admin
 from scimbridge.api.responses import json_response
 from scimbridge.runtime import Runtime
-from scimbridge.scim.limits import MAX_INTEGER
+from scimbridge.scim.limits import MAX_INTEGER, MIN_INTEGER
 from scimbridge.services import webhooks as service
 
 router = APIRouter(prefix="/api/v1", tags=["webhooks"])
@@ -24,7 +24,7 @@ async def list_deliveries(
     runtime: Admin,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     # A delivery id is a BIGINT: a larger cursor would fail to bind, as a 500.
-    after: Annotated[int | None, Query(ge=0, le=MAX_INTEGER)] = None,
+    after: Annotated[int | None, Query(ge=MIN_INTEGER, le=MAX_INTEGER)] = None,
     event_id: str | None = None,
 ) -> Response:
     data, cursor = await run_in_threadpool(
