@@ -14,9 +14,10 @@ from typing import Any
 import httpx
 import pytest
 
-from scimbridge.scim.lengths import EMAIL_TYPE_LENGTH, NAME_LENGTH
+from scimbridge.scim.lengths import NAME_LENGTH
 from scimbridge.scim.limits import MAX_INTEGER, MAX_NESTING
 from tests.factories import GROUP_SCHEMA, group_resource, patch_body, user_resource
+from tests.scim.test_lengths import USER_PATHS
 from tests.scim.test_limits import nested
 from tests.support.assertions import assert_scim_error
 
@@ -152,16 +153,6 @@ def test_admin_delivery_cursor_past_64_bits_is_refused(admin: httpx.Client, afte
 
 # --------------------------------------------------------------------------- lengths
 
-USER_FIELDS: list[tuple[str, int, Any]] = [
-    ("userName", NAME_LENGTH, lambda v: {"userName": v}),
-    ("externalId", NAME_LENGTH, lambda v: {"externalId": v}),
-    ("displayName", NAME_LENGTH, lambda v: {"displayName": v}),
-    ("name.givenName", NAME_LENGTH, lambda v: {"name": {"givenName": v}}),
-    ("name.familyName", NAME_LENGTH, lambda v: {"name": {"familyName": v}}),
-    ("emails.value", NAME_LENGTH, lambda v: {"emails": [{"value": v, "type": "work"}]}),
-    ("emails.type", EMAIL_TYPE_LENGTH, lambda v: {"emails": [{"value": "a@x.io", "type": v}]}),
-]
-
 
 def _long(limit: int, extra: int) -> str:
     return "x" * (limit + extra - 3) + "@io"  # also a plausible e-mail address
@@ -174,7 +165,7 @@ def _assert_too_long(response: httpx.Response, name: str, limit: int) -> None:
     assert f"at most {limit}" in detail
 
 
-@pytest.mark.parametrize(("name", "limit", "build"), USER_FIELDS, ids=[f[0] for f in USER_FIELDS])
+@pytest.mark.parametrize(("name", "limit", "build"), USER_PATHS, ids=[f[0] for f in USER_PATHS])
 def test_user_field_lengths_on_every_write_path(
     scim: httpx.Client, name: str, limit: int, build: Any
 ) -> None:

@@ -45,6 +45,7 @@ from scimbridge.scim.filter.ast import (
     Or,
     Present,
     ValuePath,
+    height,
 )
 from scimbridge.scim.schemas import GROUP_RESOURCE, USER_RESOURCE, Attribute, ResourceType
 from scimbridge.store.tables import groups, memberships, user_emails, users
@@ -393,7 +394,7 @@ def _joined(
 ) -> ColumnElement[bool]:
     """``and``/``or`` with the more deeply nested operand first (both are commutative)."""
     first, second = node.left, node.right
-    if _height(second) > _height(first):
+    if height(second) > height(first):
         first, second = second, first
     combine = and_ if isinstance(node, And) else or_
     return combine(compile_side(first), compile_side(second))
@@ -403,17 +404,6 @@ def _negated(expression: ColumnElement[bool]) -> ColumnElement[bool]:
     """Two-valued ``not``: an absent attribute makes a comparison false (SQL's NULL), so
     its negation is true; ``IS NOT TRUE`` is true for both false and NULL."""
     return expression.is_not(true())
-
-
-def _height(node: Filter) -> int:
-    """How deeply a filter nests: what its SQL costs the parser stack."""
-    if isinstance(node, And | Or):
-        return 1 + max(_height(node.left), _height(node.right))
-    if isinstance(node, Not):
-        return 1 + _height(node.operand)
-    if isinstance(node, ValuePath):
-        return 1 + _height(node.filter)
-    return 0
 
 
 def _apply(node: Compare | Present, column: Column_) -> ColumnElement[bool]:
