@@ -260,7 +260,15 @@ def _value_path(levels: int) -> str:
     return _nots(outer, f"emails[{value_filter}]")
 
 
-SHAPES = [_nots, _parens, _alternating, _value_path]
+def _deepest_subqueries(levels: int) -> str:
+    """Subqueries (e-mail rows, JSON arrays, memberships) at the bottom of every level."""
+    text = 'emails[value eq "x"] or groups[value eq "g"] or emails ne "y"'
+    for level in range(levels - 2):  # the outer parenthesis and the bottom bracket
+        text = f'phoneNumbers[value co "{level}"] and not({text})'
+    return f"({text})"
+
+
+SHAPES = [_nots, _parens, _alternating, _value_path, _deepest_subqueries]
 
 
 @pytest.mark.parametrize("shape", SHAPES)
