@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import psycopg
+import psycopg.errors
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -44,6 +46,32 @@ def test_a_broken_sqlite_statement_is_a_bug_not_an_outage(tmp_path: Path, statem
     error = _sqlite_error(tmp_path / "db", statement)
     assert isinstance(error, OperationalError)
     assert not is_unavailable(error)
+
+
+def test_a_read_only_sqlite_file_is_unavailable(tmp_path: Path) -> None:
+    path = tmp_path / "db"
+    sqlite3.connect(path).execute("CREATE TABLE t (a INTEGER)").connection.close()
+    engine = create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+    with pytest.raises(OperationalError) as caught, engine.begin() as connection:
+        connection.execute(text("INSERT INTO t VALUES (1)"))
+    engine.dispose()
+    assert "readonly" in str(caught.value)
+    assert is_unavailable(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("error", "unavailable"),
+    [
+        (psycopg.OperationalError("connection failed: Connection refused"), True),
+        (psycopg.errors.AdminShutdown("terminating connection"), True),
+        (psycopg.errors.QueryCanceled("canceling statement due to statement timeout"), True),
+        (psycopg.errors.ProgramLimitExceeded("stack depth limit exceeded"), False),
+    ],
+)
+def test_postgresql_errors_by_sqlstate(error: Exception, unavailable: bool) -> None:
+    wrapped = DBAPIError.instance("SELECT 1", {}, error, psycopg.Error)
+    assert isinstance(wrapped, OperationalError)
+    assert is_unavailable(wrapped) is unavailable
 
 
 def test_constraint_errors_and_others_are_not_outages(tmp_path: Path) -> None:

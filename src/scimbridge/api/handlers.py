@@ -94,6 +94,11 @@ def is_unavailable(exc: BaseException) -> bool:
     if isinstance(cause, sqlite3.Error):
         code = getattr(cause, "sqlite_errorcode", None)
         return code is not None and code & 0xFF in _SQLITE_UNAVAILABLE
+    # PostgreSQL's class 54 (program limit exceeded: stack depth, too many columns) is an
+    # OperationalError too, but says the statement cannot run, not that the server is down.
+    sqlstate = getattr(cause, "sqlstate", None)
+    if isinstance(sqlstate, str) and sqlstate.startswith("54"):
+        return False
     return isinstance(exc, UNAVAILABLE_ERRORS)
 
 
