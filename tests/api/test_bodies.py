@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 
+import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from scimbridge.api.bodies import InvalidJson, parse_json
-from scimbridge.scim.limits import MAX_NESTING
-from tests.scim.test_limits import nested
+from scimbridge.scim.limits import MAX_NESTING, document_problem
+from tests.scim.test_limits import json_values, nested
 
 
 def body(document: object) -> bytes:
@@ -63,3 +66,21 @@ def test_nul_is_still_invalid_syntax() -> None:
     with pytest.raises(InvalidJson) as caught:
         parse_json(b'{"a\\u0000": 1}')
     assert caught.value.scim_type == "invalidSyntax"
+
+
+@given(json_values, st.integers(min_value=0, max_value=80))
+def test_the_byte_prefilter_never_skips_a_problem(value: object, wrap: int) -> None:
+    """``parse_json`` walks only bodies whose bytes look suspect; it refuses exactly the
+    documents the walk refuses (or that orjson cannot read at all)."""
+    raw = json.dumps(nested(wrap, value)).encode()
+    try:
+        parsed = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        with pytest.raises(InvalidJson):
+            parse_json(raw)
+        return
+    if document_problem(parsed) is None:
+        assert parse_json(raw) == parsed
+    else:
+        with pytest.raises(InvalidJson):
+            parse_json(raw)
