@@ -6,10 +6,10 @@ error shape the contract does not promise.
 
 A database that cannot be reached (PostgreSQL down or restarting, a connection dropped,
 the pool exhausted, SQLite locked past its busy timeout or its file unwritable) is not a
-server bug: it answers 503 with ``Retry-After`` (RFC 9110 §15.6.4, §10.2.3), so IdPs
-retry the change later instead of counting it as failed (Okta and Entra ID retry on 503;
-a 500 is a failed push). Nothing needs a restart afterwards: PostgreSQL connections are
-checked before use (``pool_pre_ping``) and SQLite opens the file again on each connection.
+server bug: it answers 503 with ``Retry-After`` (RFC 9110 §15.6.4, §10.2.3), which says
+the condition is temporary and when to try again, so an IdP can retry the change instead
+of recording a failed push. Nothing needs a restart afterwards: PostgreSQL connections
+are checked before use (``pool_pre_ping``), and SQLite's errors end with the statement.
 """
 
 from __future__ import annotations
