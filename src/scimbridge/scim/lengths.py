@@ -11,9 +11,9 @@ Lengths count Unicode code points, as PostgreSQL counts ``VARCHAR`` characters. 
 that are stored case-folded (``userName``, e-mail values, group ``displayName``) must
 fit once folded too: ``str.casefold()`` can lengthen a string (``"ß"`` → ``"ss"``).
 
-RFC 7643 sets no lengths; 512 holds any e-mail address (RFC 5321 §4.5.3.1 caps a
-path at 256 octets) and any name the IdPs we know of send (Entra ID limits
-``userPrincipalName`` to 113 characters, Okta's ``login`` to 100).
+RFC 7643 sets no lengths. 512 holds any e-mail address (RFC 5321 §4.5.3.1.3 caps a
+path at 256 octets) with room to spare for user names and display names; an e-mail
+``type`` is a short canonical word ("work", "home", RFC 7643 §4.1.2), so 64 is ample.
 """
 
 from __future__ import annotations
