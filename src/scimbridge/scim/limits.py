@@ -6,7 +6,7 @@ a database driver or serialiser, differently on SQLite and PostgreSQL, as a 500:
 * **Nesting** deeper than :data:`MAX_NESTING` levels. orjson parses up to 1,024 levels
   but serialises only up to 254 (``TypeError: Recursion limit reached``), PostgreSQL's
   JSONB has its own depth limit, and Python code that walks documents recursively stops
-  at 1,000 frames. No SCIM resource (RFC 7643 §2.4: complex attributes hold no complex
+  at 1,000 frames. No SCIM resource (RFC 7643 §2.3.8: complex attributes hold no complex
   sub-attributes) nor any IdP payload comes near 64 levels; 64 leaves room for
   extension schemas and admin ``connection`` settings.
 * **Numbers** outside the signed 64-bit range (``BIGINT``, :data:`MAX_INTEGER`). orjson
