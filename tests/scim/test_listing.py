@@ -93,6 +93,23 @@ class TestQueryParameters:
     def test_empty_values_mean_absent(self) -> None:
         assert query(filter=" ", startIndex="", count="", sortBy="", sortOrder="") == query()
 
+    @pytest.mark.parametrize("name", ["startIndex", "count"])
+    @pytest.mark.parametrize(
+        "value", [str(2**63), str(2**64), str(-(2**63) - 1), "9" * 5000, "-" + "9" * 20]
+    )
+    def test_integers_past_64_bits_are_invalid_value(self, name: str, value: str) -> None:
+        """No database binds them as OFFSET; 5,000 digits are past what int() converts."""
+        with pytest.raises(ScimError) as caught:
+            query(**{name: value})
+        assert (caught.value.status, caught.value.scim_type) == (400, "invalidValue")
+        assert name in caught.value.detail
+        assert str(2**63 - 1) in caught.value.detail
+
+    def test_the_64_bit_extremes_are_accepted(self) -> None:
+        params = query(startIndex=str(2**63 - 1), count=str(-(2**63)))
+        assert (params.start_index, params.count) == (2**63 - 1, 0)
+        assert query(startIndex="0000000000000000000000042").start_index == 42
+
     def test_names_and_sort_order_in_any_case(self) -> None:
         params = parse_list_params(
             {"STARTINDEX": "3", "sortorder": "Descending", "Count": "2"},
@@ -118,6 +135,12 @@ class TestSearchBody:
 
     def test_schemas_may_be_omitted(self) -> None:
         assert parse_search_body({"count": 2}).count == 2
+
+    @pytest.mark.parametrize("value", [2**63, -(2**63) - 1, 1.5e19])
+    def test_integers_past_64_bits_are_invalid_value(self, value: float) -> None:
+        with pytest.raises(ScimError) as caught:
+            parse_search_body({"startIndex": value})
+        assert (caught.value.status, caught.value.scim_type) == (400, "invalidValue")
 
     def test_clamps_like_a_query(self) -> None:
         params = parse_search_body(

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
+
+if TYPE_CHECKING:
+    from tests.support.server import RunningServer
 
 
 @dataclass
@@ -14,6 +17,14 @@ class Directory:
     scim_base_url: str
     scim_token: str
     body: dict[str, Any]
+
+
+def admin_client(server: RunningServer) -> httpx.Client:
+    return httpx.Client(
+        base_url=server.base_url,
+        headers={"Authorization": f"Bearer {server.admin_token}"},
+        timeout=30,
+    )
 
 
 def create_directory(admin: httpx.Client, **overrides: Any) -> Directory:

@@ -43,6 +43,75 @@ def _as_postgres(command: list[str]) -> list[str]:
     return command
 
 
+class PostgresCluster:
+    """A private ``initdb`` cluster on 127.0.0.1 that a test may stop and start again.
+
+    It keeps its data folder and port across :meth:`stop` and :meth:`start`, as a
+    database server restarted by its operator does.
+    """
+
+    def __init__(self) -> None:
+        initdb, pg_ctl = _bin("initdb"), _bin("pg_ctl")
+        if not initdb or not pg_ctl:
+            raise RuntimeError(
+                "PostgreSQL server binaries not found: install the 'postgresql' package "
+                "(.ci/run does) or set SCIMBRIDGE_TEST_POSTGRES_URL"
+            )
+        self._pg_ctl = pg_ctl
+        self.root = Path(tempfile.mkdtemp(prefix="scimbridge-pg-"))
+        if os.geteuid() == 0:
+            shutil.chown(self.root, user="postgres")
+        self.data = self.root / "data"
+        self.port = free_port()
+        subprocess.run(
+            _as_postgres(
+                [initdb, "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync"]
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+    @property
+    def admin_url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        options = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+        )
+        command = [self._pg_ctl, "-D", str(self.data), "-o", options]
+        subprocess.run(
+            _as_postgres([*command, "-l", str(self.root / "log"), "-w", "-t", "60", "start"]),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server (``fast`` ends every session, as a restart does)."""
+        subprocess.run(
+            _as_postgres([self._pg_ctl, "-D", str(self.data), "-m", mode, "-w", "stop"]),
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def remove(self) -> None:
+        self.stop("immediate")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextmanager
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """A started private cluster, removed at the end."""
+    cluster = PostgresCluster()
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.remove()
+
+
 @contextmanager
 def postgres_server() -> Iterator[str]:
     """Yields an admin URL (``postgresql://user@127.0.0.1:port/postgres``)."""
@@ -50,43 +119,8 @@ def postgres_server() -> Iterator[str]:
     if existing:
         yield existing
         return
-    initdb, pg_ctl = _bin("initdb"), _bin("pg_ctl")
-    if not initdb or not pg_ctl:
-        raise RuntimeError(
-            "PostgreSQL server binaries not found: install the 'postgresql' package "
-            "(.ci/run does) or set SCIMBRIDGE_TEST_POSTGRES_URL"
-        )
-    root = Path(tempfile.mkdtemp(prefix="scimbridge-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(root, user="postgres")
-    data = root / "data"
-    port = free_port()
-    subprocess.run(
-        _as_postgres([initdb, "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"]),
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    options = (
-        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
-    )
-    subprocess.run(
-        _as_postgres(
-            [pg_ctl, "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"]
-        ),
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(
-            _as_postgres([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]),
-            check=False,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        shutil.rmtree(root, ignore_errors=True)
+    with postgres_cluster() as cluster:
+        yield cluster.admin_url
 
 
 def create_database(admin_url: str, template: str | None = None) -> str:

@@ -6,8 +6,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from scimbridge.api.bodies import contains_nul
 from scimbridge.directory.deprovision import DeprovisionPolicy
+from scimbridge.scim.lengths import DIRECTORY_NAME, DIRECTORY_TENANT, WEBHOOK_URL
+from scimbridge.scim.limits import document_problem
 
 Provider = Literal[
     "okta", "entra", "onelogin", "jumpcloud", "ping", "rippling", "generic", "google", "ldap", "csv"
@@ -19,17 +20,19 @@ class _Body(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _no_nul(cls, data: Any) -> Any:
-        if contains_nul(data):
-            raise ValueError("a NUL character (\\u0000) is not allowed in any value")
+    def _storable(cls, data: Any) -> Any:
+        """NUL, nesting and number limits, as on SCIM bodies (``scim.limits``)."""
+        problem = document_problem(data)
+        if problem is not None:
+            raise ValueError(problem)
         return data
 
 
 class DirectoryCreate(_Body):
-    name: str = Field(min_length=1, max_length=200)
-    tenant: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=DIRECTORY_NAME.max_length)
+    tenant: str = Field(min_length=1, max_length=DIRECTORY_TENANT.max_length)
     provider: Provider
-    webhook_url: str | None = Field(default=None, max_length=2048)
+    webhook_url: str | None = Field(default=None, max_length=WEBHOOK_URL.max_length)
     webhook_secret: str | None = None
     attribute_map: dict[str, str] | None = None
     connection: dict[str, Any] | None = None
@@ -37,10 +40,10 @@ class DirectoryCreate(_Body):
 
 
 class DirectoryUpdate(_Body):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    tenant: str | None = Field(default=None, min_length=1, max_length=200)
+    name: str | None = Field(default=None, min_length=1, max_length=DIRECTORY_NAME.max_length)
+    tenant: str | None = Field(default=None, min_length=1, max_length=DIRECTORY_TENANT.max_length)
     state: Literal["active", "inactive"] | None = None
-    webhook_url: str | None = Field(default=None, max_length=2048)
+    webhook_url: str | None = Field(default=None, max_length=WEBHOOK_URL.max_length)
     webhook_secret: str | None = None
     attribute_map: dict[str, str] | None = None
     connection: dict[str, Any] | None = None

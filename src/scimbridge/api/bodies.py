@@ -3,16 +3,25 @@
 Starlette reads bodies without a limit (Kludex/starlette#890), so :class:`BodyLimit`
 counts bytes as they arrive and answers 413 past ``max_body_bytes`` without buffering
 the rest. JSON is parsed with orjson, which refuses nesting deeper than 1024 levels with
-an error instead of a ``RecursionError``; anything unparsable is the caller's problem to
-report as a 400 in its own error format.
+an error instead of a ``RecursionError``; a parsed document must then hold only what
+every layer below can store (``scim.limits``: nesting, 64-bit numbers, no NUL).
+Anything refused is the caller's problem to report as a 400 in its own error format.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from scimbridge.scim.limits import (
+    MAX_NESTING,
+    NESTING_PROBLEM,
+    NUMBER_PROBLEM,
+    document_problem,
+)
 
 
 class BodyTooLarge(Exception):
@@ -22,7 +31,11 @@ class BodyTooLarge(Exception):
 
 
 class InvalidJson(Exception):
-    pass
+    """A body that is not JSON (``invalidSyntax``) or holds what cannot be stored."""
+
+    def __init__(self, message: str, scim_type: str = "invalidSyntax") -> None:
+        super().__init__(message)
+        self.scim_type = scim_type
 
 
 class BodyLimit:
@@ -65,6 +78,21 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
+# Bytes that a body must contain before its parsed document needs a closer look: the
+# escape of U+0000, a run of 19 digits (2^63 has 19) or an exponent. Nesting needs more
+# than MAX_NESTING brackets, counted separately. Most bodies have none of these, so the
+# walk over the parsed document is skipped for them.
+_SUSPECT = re.compile(rb"\\u0000|[0-9]{19}|[0-9][eE]")
+
+
+def _unparsable(reason: str) -> InvalidJson:
+    if reason.startswith("depth limit exceeded"):  # orjson's own cap, 1,024 levels
+        return InvalidJson(f"the request body is refused: {NESTING_PROBLEM}")
+    if reason.startswith("number is infinity"):  # past a double's range
+        return InvalidJson(f"the request body is refused: {NUMBER_PROBLEM}", "invalidValue")
+    return InvalidJson(f"the request body is not valid JSON: {reason}")
+
+
 def parse_json(raw: bytes) -> Any:
     """Parse a JSON body; raise :class:`InvalidJson` with a readable reason."""
     if not raw.strip():
@@ -72,31 +100,11 @@ def parse_json(raw: bytes) -> Any:
     try:
         document = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
-        raise InvalidJson(f"the request body is not valid JSON: {error}") from None
-    # JSON can carry U+0000 only as the escape \u0000; look closer only when it is there.
-    if b"\\u0000" in raw and contains_nul(document):
-        raise InvalidJson(
-            "the request body contains a NUL character (\\u0000), which no value may hold"
-        )
+        raise _unparsable(str(error)) from None
+    deep = raw.count(b"[") + raw.count(b"{") > MAX_NESTING
+    if deep or _SUSPECT.search(raw):
+        problem = document_problem(document)
+        if problem is not None:
+            scim_type = "invalidValue" if problem == NUMBER_PROBLEM else "invalidSyntax"
+            raise InvalidJson(f"the request body is refused: {problem}", scim_type)
     return document
-
-
-def contains_nul(document: Any) -> bool:
-    """Whether U+0000 occurs in any string, key or value, of a parsed JSON document.
-
-    PostgreSQL text and JSONB cannot store it (SQLite can), so it is refused at the edge
-    on both backends alike, as a 400 instead of a database error. An explicit stack, not
-    recursion: orjson admits 1,024 levels of nesting, Python's recursion limit is 1,000.
-    """
-    pending = [document]
-    while pending:
-        value = pending.pop()
-        if isinstance(value, str):
-            if "\x00" in value:
-                return True
-        elif isinstance(value, dict):
-            pending.extend(value.keys())
-            pending.extend(value.values())
-        elif isinstance(value, list):
-            pending.extend(value)
-    return False

@@ -3,15 +3,25 @@
 Whatever goes wrong, a client gets a well-formed error in the format of the surface it
 called (RFC 7644 §3.12 on SCIM routes), never a bare 500 page or a FastAPI validation
 error shape the contract does not promise.
+
+A database that cannot be reached (PostgreSQL down or restarting, a connection dropped,
+the pool exhausted, SQLite locked past its busy timeout or its file unwritable) is not a
+server bug: it answers 503 with ``Retry-After`` (RFC 9110 §15.6.4, §10.2.3), which says
+the condition is temporary and when to try again, so an IdP can retry the change instead
+of recording a failed push. Nothing needs a restart afterwards: PostgreSQL connections
+are checked before use (``pool_pre_ping``), and SQLite's errors end with the statement.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
@@ -68,7 +78,61 @@ _CODES = {
     415: "unsupported_media_type",
     422: "invalid_request",
     429: "rate_limited",
+    503: "unavailable",
 }
+
+# Database failures that may mean "not reachable now", not "this request is wrong".
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    DisconnectionError,
+    PoolTimeout,
+)
+# SQLite reports a locked or unwritable file and a broken statement alike as
+# OperationalError; its result codes (https://sqlite.org/rescode.html) tell them apart.
+_SQLITE_UNAVAILABLE = frozenset(
+    {
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+        sqlite3.SQLITE_NOMEM,
+        sqlite3.SQLITE_READONLY,
+        sqlite3.SQLITE_IOERR,
+        sqlite3.SQLITE_FULL,
+        sqlite3.SQLITE_CANTOPEN,
+        sqlite3.SQLITE_PROTOCOL,
+    }
+)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether a database error means the database cannot serve now (retry later).
+
+    The SQLite ``BEGIN IMMEDIATE`` goes to the driver directly (``store/engine.py``), so
+    its "database is locked" arrives as the driver's own exception, not SQLAlchemy's.
+    """
+    cause = getattr(exc, "orig", None) if isinstance(exc, UNAVAILABLE_ERRORS) else exc
+    if isinstance(cause, sqlite3.Error):
+        code = getattr(cause, "sqlite_errorcode", None)
+        return code is not None and code & 0xFF in _SQLITE_UNAVAILABLE
+    # PostgreSQL's class 54 (program limit exceeded: stack depth, too many columns) is an
+    # OperationalError too, but says the statement cannot run, not that the server is down.
+    sqlstate = getattr(cause, "sqlstate", None)
+    if isinstance(sqlstate, str) and sqlstate.startswith("54"):
+        return False
+    return isinstance(exc, UNAVAILABLE_ERRORS)
+
+
+RETRY_AFTER_SECONDS = 5
+
+
+def unavailable_response(path: str, exc: Exception) -> Response:
+    """503 + ``Retry-After``; logs the driver's reason, never the statement's parameters."""
+    cause = getattr(exc, "orig", None) or exc
+    reason = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
+    log.warning("database unavailable (%s: %s)", type(cause).__name__, reason)
+    response = error_response(path, 503, "the database is unavailable; retry later", _code_for(503))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def _code_for(status: int) -> str:
@@ -119,7 +183,14 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 
 async def _invalid_json(request: Request, exc: Exception) -> Response:
-    return error_response(request.url.path, 400, str(exc), "invalid_json", "invalidSyntax")
+    assert isinstance(exc, InvalidJson)
+    return error_response(request.url.path, 400, str(exc), "invalid_json", exc.scim_type)
+
+
+async def _database_error(request: Request, exc: Exception) -> Response:
+    if not is_unavailable(exc):
+        raise exc  # a bug, not an outage: UnexpectedErrors logs it and answers 500
+    return unavailable_response(request.url.path, exc)
 
 
 async def _too_large(request: Request, exc: Exception) -> Response:
@@ -157,6 +228,9 @@ class UnexpectedErrors:
             if is_disconnect(error):
                 log.debug("client went away during %s %s", scope.get("method"), scope.get("path"))
                 return
+            if is_unavailable(error) and not started:
+                await unavailable_response(scope["path"], error)(scope, receive, send)
+                return
             # Logged through the redacting logger; re-raised, uvicorn would log it again
             # with the driver's message (personal data). Returning with the response
             # unfinished makes uvicorn close the connection, which is what must happen.
@@ -176,3 +250,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(InvalidJson, _invalid_json)
     app.add_exception_handler(BodyTooLarge, _too_large)
+    for error in (*UNAVAILABLE_ERRORS, sqlite3.OperationalError):
+        app.add_exception_handler(error, _database_error)

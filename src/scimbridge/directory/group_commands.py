@@ -13,15 +13,18 @@ from scimbridge.directory.models import GroupRecord, PendingEvent
 from scimbridge.directory.writer import Writer, ensure_schemas, prepare_resource
 from scimbridge.scim import etags
 from scimbridge.scim.errors import invalid_value, not_found, uniqueness
+from scimbridge.scim.lengths import check_lengths
 from scimbridge.scim.patch import MemberOp, apply_patch
 from scimbridge.scim.replace import replace_resource
 from scimbridge.scim.schemas import GROUP_RESOURCE
 
 
 def _group_fields(resource: Mapping[str, Any]) -> tuple[str, str | None]:
+    """The columns of a group row; every create and every change of a group comes here."""
     display_name = resource.get("displayName")
     if not isinstance(display_name, str) or not display_name.strip():
         raise invalid_value("displayName is required and must be a non-empty string")
+    check_lengths(GROUP_RESOURCE, resource)
     external_id = resource.get("externalId")
     return display_name, str(external_id) if external_id is not None else None
 

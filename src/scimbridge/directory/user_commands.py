@@ -13,15 +13,18 @@ from scimbridge.directory.models import PendingEvent, UserRecord
 from scimbridge.directory.writer import Writer, ensure_schemas, prepare_resource
 from scimbridge.scim import etags
 from scimbridge.scim.errors import invalid_value, not_found, uniqueness
+from scimbridge.scim.lengths import check_lengths
 from scimbridge.scim.patch import apply_patch
 from scimbridge.scim.replace import replace_resource
 from scimbridge.scim.schemas import USER_RESOURCE
 
 
 def _user_fields(resource: Mapping[str, Any]) -> tuple[str, str | None, bool]:
+    """The columns of a user row; every create and every change of a user comes here."""
     user_name = resource.get("userName")
     if not isinstance(user_name, str) or not user_name.strip():
         raise invalid_value("userName is required and must be a non-empty string")
+    check_lengths(USER_RESOURCE, resource)
     external_id = resource.get("externalId")
     active = resource.get("active", True)
     return user_name, str(external_id) if external_id is not None else None, active is not False

@@ -5,7 +5,9 @@ parameters, one as query strings and one as JSON; both become one :class:`ListPa
 Paging follows §3.4.2.4 to the letter: a ``startIndex`` below 1 means 1, a negative
 ``count`` means 0, and a ``count`` above the server's page cap is reduced to it (the
 server "MAY return fewer results than requested"). Values that are not integers at all
-are client errors (400 ``invalidValue``), not silently replaced.
+are client errors (400 ``invalidValue``), not silently replaced, and so are integers
+outside the signed 64-bit range (``scim.limits``): no database can bind them as an
+``OFFSET``, and a 4,300-digit string is past what Python's ``int()`` converts.
 
 Parameter names are matched case-insensitively: the RFC spells them in camelCase, but
 several IdPs vary the case (``startindex``), and nothing is gained by refusing them.
@@ -21,6 +23,7 @@ from typing import Any, Final, Literal, TypeAlias
 from scimbridge.scim.errors import ScimError, invalid_syntax, invalid_value
 from scimbridge.scim.filter.ast import AttrPath
 from scimbridge.scim.filter.parser import parse_attr_path
+from scimbridge.scim.limits import MAX_INTEGER, MIN_INTEGER, NUMBER_PROBLEM
 
 LIST_RESPONSE_SCHEMA: Final = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 SEARCH_REQUEST_SCHEMA: Final = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
@@ -36,7 +39,10 @@ _PARAMETERS: Final = (
     "attributes",
     "excludedAttributes",
 )
-_INTEGER: Final = re.compile(r"[+-]?[0-9]+")
+# Leading zeros aside, a 64-bit integer has at most 19 digits: anything longer is out of
+# range and never reaches ``int()``.
+_INTEGER: Final = re.compile(rf"[+-]?0*([0-9]{{1,{len(str(MAX_INTEGER))}}})")
+_DIGITS: Final = re.compile(r"[+-]?[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -159,11 +165,21 @@ def _integer(raw: Any, name: str) -> int | None:
     """An integer from JSON or a query string; None when absent or empty."""
     if raw is None or raw == "":
         return None
+    value: int | None = None
     if isinstance(raw, int) and not isinstance(raw, bool):
-        return raw
-    if isinstance(raw, str) and _INTEGER.fullmatch(raw.strip()):
-        return int(raw.strip())
-    raise invalid_value(f"{name} must be an integer, not {raw!r}")
+        value = raw
+    elif isinstance(raw, str) and _INTEGER.fullmatch(raw.strip()):
+        value = int(raw.strip())
+    elif not (isinstance(raw, str) and _DIGITS.fullmatch(raw.strip())):
+        raise invalid_value(f"{name} must be an integer, not {_shown(raw)}")
+    if value is None or not MIN_INTEGER <= value <= MAX_INTEGER:
+        raise invalid_value(f"{name} is out of range: {NUMBER_PROBLEM}")
+    return value
+
+
+def _shown(raw: Any) -> str:
+    text = repr(raw)
+    return text if len(text) <= 64 else text[:61] + "..."
 
 
 def _text(raw: Any, name: str) -> str | None:

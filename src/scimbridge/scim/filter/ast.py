@@ -84,6 +84,19 @@ class ValuePath:
 
 Filter: TypeAlias = Compare | Present | And | Or | Not | ValuePath
 
+
+def height(node: Filter) -> int:
+    """How many logical levels a tree nests: an upper bound of the groups its text
+    needs, and what its SQL costs a parser's stack (``store/filter_sql.py``)."""
+    if isinstance(node, And | Or):
+        return 1 + max(height(node.left), height(node.right))
+    if isinstance(node, Not):
+        return 1 + height(node.operand)
+    if isinstance(node, ValuePath):
+        return 1 + height(node.filter)
+    return 0
+
+
 __all__ = [
     "COMPARE_OPS",
     "And",
@@ -96,4 +109,5 @@ __all__ = [
     "Or",
     "Present",
     "ValuePath",
+    "height",
 ]
