@@ -148,7 +148,7 @@ def test_admin_delivery_cursor_past_64_bits_is_refused(admin: httpx.Client, afte
         f"/api/v1/directories/{directory['id']}/deliveries", params={"after": after}
     )
     assert response.status_code == 400, response.text
-    assert response.json()["error"]["code"] == "invalid_request"
+    assert response.json()["error"]["code"] == "invalid_cursor"
 
 
 # --------------------------------------------------------------------------- lengths
