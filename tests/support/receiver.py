@@ -6,6 +6,8 @@ make the receiver fail for a while, redirect, hang or go slow.
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -96,3 +98,36 @@ def webhook_receiver(respond: Callable[[Received], Answer] | None = None) -> Ite
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def raw_receiver(serve: Callable[[socket.socket], None]) -> Iterator[str]:
+    """A TCP server on 127.0.0.1 that hands each connection to ``serve`` (in a thread),
+    for answers no well-behaved HTTP server gives; yields an ``http://`` URL."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stopping = threading.Event()
+
+    def accept() -> None:
+        while not stopping.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=_serve_one, args=(serve, connection), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/hook"
+    finally:
+        stopping.set()
+        thread.join(timeout=5)
+        listener.close()
+
+
+def _serve_one(serve: Callable[[socket.socket], None], connection: socket.socket) -> None:
+    with connection, contextlib.suppress(OSError):  # OSError: the client went away
+        serve(connection)
