@@ -8,8 +8,6 @@ its directory because the heartbeat renews it; a stopping worker ends its curren
 from __future__ import annotations
 
 import asyncio
-import json
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -21,23 +19,9 @@ from scimbridge.events.worker import DeliveryWorker
 from scimbridge.store import deliveries, unit_of_work
 from scimbridge.store.tables import webhook_cursors
 from tests.support.delivery import BOX, cursor, setup_directory, worker_config
-from tests.support.receiver import Answer, Received, webhook_receiver
+from tests.support.receiver import Arrivals, webhook_receiver
 
 SCHEDULE = RetrySchedule(delays=(0.05,), jitter=0, overload_minimum=0)
-
-
-class Arrivals:
-    """Every POST that reaches the receiver (answered or not), with its sequence."""
-
-    def __init__(self, delay: float) -> None:
-        self.delay = delay
-        self.sequences: list[int] = []
-        self.lock = threading.Lock()
-
-    def __call__(self, item: Received) -> Answer:
-        with self.lock:
-            self.sequences.append(json.loads(item.body)["sequence"])
-        return Answer(200, delay=self.delay)
 
 
 async def wait_until(condition, timeout: float = 20.0) -> None:
@@ -58,7 +42,7 @@ def test_a_delivery_slower_than_the_lease_keeps_its_directory(engine: Engine) ->
             first = DeliveryWorker(engine, BOX, SystemClock(), config)
             second = DeliveryWorker(engine, BOX, SystemClock(), worker_config(SCHEDULE))
             first_task = asyncio.create_task(first.run(first_stop))
-            await wait_until(lambda: arrivals.sequences)
+            await wait_until(lambda: arrivals.sequences())
             # The second worker polls all through the slow delivery; without renewals
             # the lease would expire after 1.5 s and it would send event 1 again.
             second_task = asyncio.create_task(second.run(second_stop))
@@ -68,7 +52,7 @@ def test_a_delivery_slower_than_the_lease_keeps_its_directory(engine: Engine) ->
             await asyncio.gather(first_task, second_task)
 
         asyncio.run(main())
-    assert arrivals.sequences == [1]
+    assert arrivals.sequences() == [1]
 
 
 def run_then_stop(engine: Engine, arrivals: Arrivals, shutdown_timeout: float) -> float:
@@ -78,7 +62,7 @@ def run_then_stop(engine: Engine, arrivals: Arrivals, shutdown_timeout: float) -
         stop = asyncio.Event()
         config = worker_config(SCHEDULE, shutdown_timeout=shutdown_timeout, total_timeout=10)
         task = asyncio.create_task(DeliveryWorker(engine, BOX, SystemClock(), config).run(stop))
-        await wait_until(lambda: arrivals.sequences)
+        await wait_until(lambda: arrivals.sequences())
         started = time.monotonic()
         stop.set()
         await task
@@ -94,7 +78,7 @@ def test_stopping_finishes_the_event_in_flight_and_takes_no_other(engine: Engine
         run_then_stop(engine, arrivals, shutdown_timeout=10)
     state = cursor(engine, directory_id)
     assert state.last_acked_sequence == 1, "the event in flight was finished and recorded"
-    assert arrivals.sequences == [1], "no further event was taken after the stop"
+    assert arrivals.sequences() == [1], "no further event was taken after the stop"
     assert state.lease_owner is None
     assert state.lease_expires_at is None
 

@@ -7,6 +7,7 @@ make the receiver fail for a while, redirect, hang or go slow.
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import threading
 import time
@@ -52,6 +53,41 @@ class Receiver:
             time.sleep(0.02)
         with self.lock:
             raise AssertionError(f"expected {count} deliveries, got {len(self.received)}")
+
+
+class Arrivals:
+    """A ``respond`` that notes every POST as it arrives, answered or not (directory,
+    sequence, time), and answers 200 after :attr:`delay` seconds (settable meanwhile)."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+        self.lock = threading.Lock()
+        self.seen: list[tuple[str, int, float]] = []
+
+    def __call__(self, item: Received) -> Answer:
+        event = json.loads(item.body)
+        with self.lock:
+            self.seen.append((event["directory_id"], event["sequence"], item.at))
+        return Answer(200, delay=self.delay)
+
+    def sequences(self) -> list[int]:
+        with self.lock:
+            return [sequence for _, sequence, _ in self.seen]
+
+    def distinct(self) -> dict[str, list[int]]:
+        """Per directory, the sequences in arrival order with repeats collapsed."""
+        order: dict[str, list[int]] = {}
+        with self.lock:
+            for directory_id, sequence, _ in self.seen:
+                sequences = order.setdefault(directory_id, [])
+                if not sequences or sequences[-1] != sequence:
+                    sequences.append(sequence)
+        return order
+
+    def first_after(self, moment: float) -> float | None:
+        """When the first POST later than ``moment`` (time.monotonic) arrived."""
+        with self.lock:
+            return next((at for _, _, at in self.seen if at > moment), None)
 
 
 @contextmanager
