@@ -55,12 +55,12 @@ def test_a_delivery_slower_than_the_lease_keeps_its_directory(engine: Engine) ->
     assert arrivals.sequences() == [1]
 
 
-def run_then_stop(engine: Engine, arrivals: Arrivals, shutdown_timeout: float) -> float:
+def run_then_stop(engine: Engine, arrivals: Arrivals, **overrides: float) -> float:
     """Start a worker, stop it once the first event is in flight; the stop's duration."""
 
     async def main() -> float:
         stop = asyncio.Event()
-        config = worker_config(SCHEDULE, shutdown_timeout=shutdown_timeout, total_timeout=10)
+        config = worker_config(SCHEDULE, total_timeout=10, **overrides)
         task = asyncio.create_task(DeliveryWorker(engine, BOX, SystemClock(), config).run(stop))
         await wait_until(lambda: arrivals.sequences())
         started = time.monotonic()
@@ -75,7 +75,7 @@ def test_stopping_finishes_the_event_in_flight_and_takes_no_other(engine: Engine
     arrivals = Arrivals(delay=0.5)
     with webhook_receiver(arrivals) as receiver:
         directory_id = setup_directory(engine, receiver.url, 5)
-        run_then_stop(engine, arrivals, shutdown_timeout=10)
+        run_then_stop(engine, arrivals)  # the default deadline, 10 s
     state = cursor(engine, directory_id)
     assert state.last_acked_sequence == 1, "the event in flight was finished and recorded"
     assert arrivals.sequences() == [1], "no further event was taken after the stop"
