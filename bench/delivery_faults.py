@@ -38,7 +38,8 @@ import secrets
 import signal
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from _common import (
@@ -53,7 +54,11 @@ from _common import (
     markdown_table,
     webhook_receiver,
 )
+from sqlalchemy import select
 from webhooks import Target, push_users
+
+from scimbridge.store.engine import create_db_engine
+from scimbridge.store.tables import webhook_cursors
 
 SCENARIOS = ("takeover", "sigterm-worker", "sigterm-serve", "outage")
 
@@ -104,13 +109,19 @@ def resumed(arrivals: Sequence[Arrival], since: float, paths: set[str]) -> dict[
     return first
 
 
-def wait_until(condition: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
+def lease_holders(url: str) -> Counter[int]:
+    """How many directories each process (by pid) holds a lease on right now."""
+    engine = create_db_engine(url)
+    try:
+        with engine.connect() as connection:
+            owners = connection.execute(
+                select(webhook_cursors.c.lease_owner).where(
+                    webhook_cursors.c.lease_owner.is_not(None)
+                )
+            ).scalars()
+            return Counter(int(owner.split(":")[1]) for owner in owners)
+    finally:
+        engine.dispose()
 
 
 def interrupted_round(url: str, scenario: str, directories: int, per_directory: int) -> Round:
@@ -128,9 +139,13 @@ def interrupted_round(url: str, scenario: str, directories: int, per_directory: 
             url, external_worker=not embedded, workers_at_start=0, extra_env=env
         ) as dep:
             victim = dep.server if embedded else dep.start_worker()
-            dep.start_worker()  # the one that takes over
             if not receiver.wait_for(total // 20, timeout=120):
                 return Round(scenario, {}, False, "deliveries never started")
+            dep.start_worker()  # the one that takes over, started once the first holds all
+            time.sleep(2.5)
+            held = lease_holders(url)
+            if held.get(victim.pid, 0) == 0:
+                return Round(scenario, {}, False, f"the process stopped holds nothing: {held}")
             started = time.monotonic()
             if scenario == "takeover":
                 os.killpg(victim.pid, signal.SIGKILL)
@@ -138,14 +153,19 @@ def interrupted_round(url: str, scenario: str, directories: int, per_directory: 
                 os.kill(victim.pid, signal.SIGTERM)
             victim.wait(timeout=60)
             exited = time.monotonic()
-            if not receiver.wait_for(total, timeout=180):
-                return Round(scenario, {}, False, f"{receiver.count()} of {total} arrived")
-            arrivals = receiver.drain()
+            expected = {t.path: per_directory for t in targets}
+            deadline = time.monotonic() + 180  # duplicates count: wait for every event
+            while not in_order(receiver.received, expected)[0]:
+                if time.monotonic() > deadline:
+                    return Round(scenario, {}, False, f"{receiver.count()} of {total} arrived")
+                time.sleep(0.2)
+                receiver.drain()
+            arrivals = receiver.received
     # Only directories that still had events when the process went are handed over; a
     # request the killed process wrote just before dying may land a moment after.
     still = {a.path for a in arrivals if a.at > exited}
     first = resumed(arrivals, exited + (0.3 if scenario == "takeover" else 0.0), still)
-    ok, note = in_order(arrivals, {t.path: per_directory for t in targets})
+    ok, note = in_order(arrivals, expected)
     measured = {
         "handover s": max(first.values(), default=exited) - started,
         "directories resumed": float(len(first)),
