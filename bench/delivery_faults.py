@@ -40,6 +40,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 from _common import (
@@ -179,17 +180,18 @@ def outage_round(url: str, directories: int, outage: float, pull_in: bool) -> Ro
     port = free_port()
     receiver_url = f"http://127.0.0.1:{port}"
     env = {} if pull_in else {"SCIMBRIDGE_WEBHOOK_RECOVERY_BATCH": "0"}
-    with deployment(url, extra_env=env) as dep:
+    # The receiver, started late, must outlive the server's open connections to it.
+    with ExitStack() as outlives, deployment(url, extra_env=env) as dep:
         targets = make_targets(dep, receiver_url, directories)
         began = time.monotonic()
         for i, target in enumerate(targets):  # one event each, spread over the outage
             time.sleep(max(0.0, began + i * outage / directories - time.monotonic()))
             push(dep, [target], 1)
         time.sleep(max(0.0, began + outage - time.monotonic()))
-        with webhook_receiver(port) as receiver:
-            back = time.monotonic()
-            done = receiver.wait_for(directories, timeout=420)
-            arrivals = receiver.drain()
+        receiver = outlives.enter_context(webhook_receiver(port))
+        back = time.monotonic()
+        done = receiver.wait_for(directories, timeout=420)
+        arrivals = receiver.drain()
     if not done:
         return Round("outage", {}, False, f"{len(arrivals)} of {directories} after 420 s")
     ok, note = in_order(arrivals, {t.path: 1 for t in targets})
