@@ -113,6 +113,8 @@ class RecoveryTrigger:
 
     async def delivered(self, url: str) -> None:
         """``url`` just acknowledged a delivery: retry soon the directories waiting on it."""
+        if self._policy.batch <= 0:  # turned off (SCIMBRIDGE_WEBHOOK_RECOVERY_BATCH=0)
+            return
         origin = origin_of(url)
         if origin is None or not self._checks.due(origin):
             return
