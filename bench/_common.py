@@ -219,6 +219,7 @@ class Deployment:
     server: subprocess.Popen[bytes]
     workers: list[subprocess.Popen[bytes]]
     log_path: Path
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def pids(self) -> list[int]:
@@ -229,6 +230,12 @@ class Deployment:
 
     def cpu_seconds(self) -> float:
         return sum(process_tree_cpu_seconds(pid) for pid in self.pids)
+
+    def start_worker(self) -> subprocess.Popen[bytes]:
+        """One more ``scimbridge worker`` of this deployment (stopped with the others)."""
+        process = _start(["worker"], self.env, self.log_path)
+        self.workers.append(process)
+        return process
 
     def log_tail(self, lines: int = 40) -> str:
         with contextlib.suppress(OSError):
@@ -281,6 +288,7 @@ def deployment(
     *,
     server_processes: int = 1,
     external_worker: bool = False,
+    workers_at_start: int = 1,
     extra_env: dict[str, str] | None = None,
     ready_timeout: float = 90.0,
 ) -> Iterator[Deployment]:
@@ -307,13 +315,14 @@ def deployment(
         server = _start(serve_args, env, log)
         workers: list[subprocess.Popen[bytes]] = []
         base_url = f"http://{HOST}:{port}"
-        dep = Deployment(base_url, admin_token, database_url, server, workers, log)
+        dep = Deployment(base_url, admin_token, database_url, server, workers, log, env)
         try:
             _wait_ready(dep, ready_timeout)
-            if external_worker:
-                workers.append(_start(["worker"], env, log))
+            if external_worker and workers_at_start:
+                for _ in range(workers_at_start):
+                    workers.append(_start(["worker"], env, log))
                 time.sleep(0.5)
-                if workers[0].poll() is not None:
+                if any(w.poll() is not None for w in workers):
                     raise RuntimeError(f"scimbridge worker exited:\n{dep.log_tail()}")
             yield dep
         finally:
@@ -581,11 +590,12 @@ class ReceiverProcess:
 
 
 @contextlib.contextmanager
-def webhook_receiver() -> Iterator[ReceiverProcess]:
-    """A fast receiver in its own process, so its CPU does not share the client's GIL."""
+def webhook_receiver(port: int | None = None) -> Iterator[ReceiverProcess]:
+    """A fast receiver in its own process, so its CPU does not share the client's GIL
+    (on ``port``, e.g. one that was refusing connections until now, or a free one)."""
     context = multiprocessing.get_context("spawn")
     parent, child = context.Pipe()
-    port = free_port()
+    port = port or free_port()
     process = context.Process(target=_receiver_main, args=(port, child), daemon=True)
     process.start()
     try:

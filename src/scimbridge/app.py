@@ -28,7 +28,7 @@ from scimbridge.api.headers import HeaderLimits
 from scimbridge.bootstrap import ensure_credentials
 from scimbridge.clock import Clock, SystemClock
 from scimbridge.config import Settings
-from scimbridge.events.embedded import run_worker
+from scimbridge.events.embedded import run_worker, stop_on_exit_signals
 from scimbridge.observability.metrics import MetricsMiddleware, process_exit
 from scimbridge.runtime import Runtime
 from scimbridge.store import calls
@@ -95,10 +95,13 @@ def create_app(
         worker = (
             asyncio.create_task(run_worker(runtime, stop)) if settings.embedded_worker else None
         )
+        restore_signals = stop_on_exit_signals(stop) if worker is not None else None
         try:
             yield
         finally:
             stop.set()
+            if restore_signals is not None:
+                restore_signals()
             if worker is not None:
                 await worker
             if owns_engine:

@@ -10,6 +10,8 @@ import argparse
 import asyncio
 import glob
 import json
+import logging
+import math
 import os
 import shutil
 import signal
@@ -97,6 +99,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             log_level=settings.log_level,
             access_log=False,
             server_header=False,
+            # On SIGTERM, open requests get the same deadline as in-flight deliveries.
+            timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout),
             **server_options(),
         )
     finally:
@@ -140,6 +144,10 @@ def _safe_url(url: str) -> str:
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     """Webhook delivery only; run as many as you like (they share work through leases)."""
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     runtime = _runtime(settings)
 
     async def main() -> None:

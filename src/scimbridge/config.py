@@ -62,9 +62,17 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(default=64, ge=1)
     worker_poll_interval: float = Field(default=1.0, gt=0)
     webhook_timeout: float = Field(default=15.0, gt=0, le=60)
-    # How long a worker owns a directory without news; a crashed worker's directories are
-    # taken over after this. Must exceed the webhook timeout.
-    worker_lease_seconds: float = Field(default=60.0, gt=0)
+    # How long a worker owns a directory without renewing it. A heartbeat renews a
+    # worker's leases every third of this, so a slow delivery keeps its directory and a
+    # crashed (kill -9) worker's directories move to another worker after at most this.
+    worker_lease_seconds: float = Field(default=10.0, gt=0)
+    # On SIGTERM, in-flight deliveries (and, for `serve`, open requests) get this long to
+    # finish; then they are abandoned, leases are released and the process exits.
+    shutdown_timeout: float = Field(default=10.0, ge=0)
+    # After a delivery succeeds, up to `batch` directories in backoff on the same
+    # endpoint (scheme, host, port) retry within `spread` seconds (events/recovery.py).
+    webhook_recovery_batch: int = Field(default=20, ge=0)
+    webhook_recovery_spread: float = Field(default=5.0, ge=0)
     webhook_connect_timeout: float = Field(default=5.0, gt=0, le=60)
     # Multiplies every retry delay; tests compress the 75-hour schedule with e.g. 0.001.
     webhook_retry_scale: float = Field(default=1.0, gt=0)

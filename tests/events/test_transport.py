@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 
 import httpx
 import pytest
@@ -111,3 +112,13 @@ def test_pooled_client_delivers_to_a_real_receiver() -> None:
     with webhook_receiver() as receiver:
         assert asyncio.run(run(receiver.url)) == [200] * 2 * POOLS
         assert len(receiver.wait_for(2 * POOLS)) == 2 * POOLS
+
+
+def test_a_name_that_does_not_resolve_is_a_connect_error() -> None:
+    """``getaddrinfo``'s ``socket.gaierror`` is no httpx error: it must not escape as one."""
+
+    async def nxdomain(host: str, port: int) -> list[str]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    with pytest.raises(httpx.ConnectError, match=r"hooks\.example\.invalid does not resolve"):
+        post("https://hooks.example.invalid/hook", allow_private=False, resolver=nxdomain)

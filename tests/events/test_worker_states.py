@@ -9,79 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from scimbridge import ids
 from scimbridge.clock import SystemClock
-from scimbridge.directory.models import PendingEvent
 from scimbridge.events.schedule import RetrySchedule
 from scimbridge.events.worker import DeliveryWorker, WorkerConfig
-from scimbridge.secrets_box import SecretBox
 from scimbridge.store import deliveries, directories, unit_of_work
-from scimbridge.store.resources import SqlDirectoryStore
-from scimbridge.store.tables import webhook_cursors
+from tests.support.delivery import BOX, NOW, cursor, run_worker, setup_directory
 from tests.support.receiver import Answer, Received, webhook_receiver
-
-BOX = SecretBox("test-secret-key")
-NOW = datetime.now(UTC) - timedelta(seconds=1)
-
-
-def setup_directory(engine: Engine, url: str, events: int) -> str:
-    directory_id = ids.directory_id()
-    with unit_of_work.write(engine) as connection:
-        directories.insert_directory(
-            connection,
-            directory_id=directory_id,
-            name="W",
-            tenant="w",
-            provider="generic",
-            scim_token_hash=ids.hash_token(ids.scim_token()),
-            webhook_url=url,
-            webhook_secret_ciphertext=BOX.encrypt(ids.webhook_secret()),
-            attribute_map={},
-            connection_ciphertext=None,
-            now=NOW,
-        )
-        deliveries.create_cursor(connection, directory_id, 0, NOW)
-        store = SqlDirectoryStore(connection, NOW)
-        directory = store.lock_directory(directory_id)
-        assert directory is not None
-        store.append_events(
-            directory, [PendingEvent("user.created", {"n": i}) for i in range(events)]
-        )
-    return directory_id
-
-
-def run_worker(
-    engine: Engine, schedule: RetrySchedule, until: Callable[[], bool], grace: float = 0.2
-) -> None:
-    """Run a worker until ``until()`` holds (20 s at most), then ``grace`` seconds more so
-    a delivery that should not happen has the time to show up."""
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        config = WorkerConfig(allow_private=True, poll_interval=0.05, schedule=schedule)
-        task = asyncio.create_task(DeliveryWorker(engine, BOX, SystemClock(), config).run(stop))
-        deadline = time.monotonic() + 20
-        while not until() and time.monotonic() < deadline:
-            await asyncio.sleep(0.02)
-        await asyncio.sleep(grace)
-        stop.set()
-        await task
-
-    asyncio.run(main())
-
-
-def cursor(engine: Engine, directory_id: str):
-    with unit_of_work.read(engine) as connection:
-        return connection.execute(
-            select(webhook_cursors).where(webhook_cursors.c.directory_id == directory_id)
-        ).one()
-
 
 SHORT = RetrySchedule(delays=(0.01, 0.01), jitter=0, overload_minimum=0)
 

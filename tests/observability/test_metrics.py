@@ -155,11 +155,17 @@ def test_backlog_gauges_name_only_directories_behind(
         (None, "timeout: ReadTimeout", "timeout"),
         (
             None,
-            "ConnectError: h resolves to 10.0.0.1, a private or reserved address",
+            "refused by the address policy: h resolves to 10.0.0.1, a private address",
             "blocked_address",
         ),
         (None, "no webhook secret configured", "not_configured"),
-        (None, "ConnectError: connection refused", "network_error"),
+        (None, "webhook secret cannot be decrypted with the key", "not_configured"),
+        (None, "DNS: hook.invalid does not resolve", "dns_error"),
+        (None, "TLS: [SSL: WRONG_VERSION_NUMBER]", "tls_error"),
+        (None, "connect: connection refused", "connect_error"),
+        (None, "answer too large: status line and headers exceed 100 KiB", "oversized_answer"),
+        (None, "unexpected error: ValueError: x", "unexpected_error"),
+        (None, "RemoteProtocolError: server disconnected", "network_error"),
     ],
 )
 def test_delivery_outcome_kinds(status: int | None, error: str | None, outcome: str) -> None:

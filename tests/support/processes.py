@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,7 +16,10 @@ import httpx
 from tests.support.postgres import free_port
 
 
-def process_env(database_url: str, admin_token: str) -> dict[str, str]:
+def process_env(
+    database_url: str, admin_token: str, overrides: Mapping[str, str | None] | None = None
+) -> dict[str, str]:
+    """The environment of a test process; ``overrides`` set (or, with None, unset) names."""
     env = {
         **os.environ,
         "SCIMBRIDGE_DATABASE_URL": database_url,
@@ -30,6 +33,11 @@ def process_env(database_url: str, admin_token: str) -> dict[str, str]:
         "SCIMBRIDGE_WEBHOOK_TIMEOUT": "2",
     }
     env.pop("SCIMBRIDGE_PUBLIC_URL", None)
+    for name, value in (overrides or {}).items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
     return env
 
 
@@ -62,10 +70,14 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 @contextmanager
 def worker_process(
-    database_url: str, admin_token: str, log: Path | None = None, extra: Sequence[str] = ()
+    database_url: str,
+    admin_token: str,
+    log: Path | None = None,
+    env: Mapping[str, str | None] | None = None,
+    extra: Sequence[str] = (),
 ) -> Iterator[subprocess.Popen[bytes]]:
     """``scimbridge worker``; a test may kill it itself (then this only reaps it)."""
-    process = start(["worker", *extra], process_env(database_url, admin_token), log)
+    process = start(["worker", *extra], process_env(database_url, admin_token, env), log)
     try:
         yield process
     finally:
@@ -78,10 +90,23 @@ def serve_process(
     database_url: str, admin_token: str, *extra: str, log: Path | None = None
 ) -> Iterator[str]:
     """``scimbridge serve`` on a free port of 127.0.0.1; yields its base URL."""
+    with serving(database_url, admin_token, *extra, log=log) as (base_url, _):
+        yield base_url
+
+
+@contextmanager
+def serving(
+    database_url: str,
+    admin_token: str,
+    *extra: str,
+    log: Path | None = None,
+    env: Mapping[str, str | None] | None = None,
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``scimbridge serve`` once ready: its base URL and its process (a test may stop it)."""
     port = free_port()
     process = start(
         ["serve", "--host", "127.0.0.1", "--port", str(port), *extra],
-        process_env(database_url, admin_token),
+        process_env(database_url, admin_token, env),
         log,
     )
     base_url = f"http://127.0.0.1:{port}"
@@ -98,6 +123,6 @@ def serve_process(
             if time.monotonic() > deadline:
                 raise RuntimeError("scimbridge serve did not become ready")
             time.sleep(0.1)
-        yield base_url
+        yield base_url, process
     finally:
         stop(process)

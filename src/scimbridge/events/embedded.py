@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
+import threading
+from collections.abc import Callable
 from datetime import timedelta
+from types import FrameType
+from typing import Any
 
 import psycopg
 from sqlalchemy import Engine
 
 from scimbridge.config import Settings
+from scimbridge.events.recovery import RecoveryPolicy
 from scimbridge.events.schedule import RetrySchedule
 from scimbridge.events.worker import DeliveryWorker, WorkerConfig
 from scimbridge.observability import redaction
@@ -29,12 +35,16 @@ log = redaction.logger("scimbridge.webhooks")
 def worker_config(settings: Settings) -> WorkerConfig:
     return WorkerConfig(
         allow_private=settings.webhook_allow_private,
-        lease=timedelta(seconds=max(settings.worker_lease_seconds, settings.webhook_timeout + 1)),
+        lease=timedelta(seconds=settings.worker_lease_seconds),
         concurrency=settings.worker_concurrency,
         poll_interval=settings.worker_poll_interval,
         connect_timeout=settings.webhook_connect_timeout,
         total_timeout=settings.webhook_timeout,
+        shutdown_timeout=settings.shutdown_timeout,
         schedule=RetrySchedule(scale=settings.webhook_retry_scale),
+        recovery=RecoveryPolicy(
+            batch=settings.webhook_recovery_batch, spread=settings.webhook_recovery_spread
+        ),
     )
 
 
@@ -78,3 +88,41 @@ async def run_worker(runtime: Runtime, stop: asyncio.Event) -> None:
         listener.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await listener
+
+
+def stop_on_exit_signals(stop: asyncio.Event) -> Callable[[], None]:
+    """Set ``stop`` the moment SIGTERM or SIGINT arrives; returns the undo function.
+
+    ``scimbridge serve`` runs under uvicorn, which takes these signals itself
+    (``Server.capture_signals``, with ``signal.signal``) and runs the lifespan shutdown
+    only once open connections have closed, up to its ``timeout_graceful_shutdown``;
+    until then the embedded worker would go on claiming and delivering. A handler
+    chained in front of uvicorn's starts the worker's graceful stop at the signal, in
+    parallel with uvicorn's draining, so the process ends within one shutdown timeout.
+    The previous handler still runs. Only the main thread may set signal handlers; a
+    server run in another thread (the tests' in-process server) is left alone.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGTERM, signal.SIGINT)
+    previous: dict[int, Any] = {signum: signal.getsignal(signum) for signum in signals}
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        loop.call_soon_threadsafe(stop.set)
+        earlier = previous[signum]
+        if callable(earlier):
+            earlier(signum, frame)
+        elif earlier == signal.SIG_DFL:  # no server handles it: die as the default would
+            signal.signal(signum, signal.SIG_DFL)
+            signal.raise_signal(signum)
+
+    for signum in signals:
+        signal.signal(signum, handler)
+
+    def restore() -> None:
+        for signum, earlier in previous.items():
+            if signal.getsignal(signum) is handler and earlier is not None:
+                signal.signal(signum, earlier)
+
+    return restore

@@ -30,6 +30,15 @@ class BlockedAddress(httpcore.ConnectError):
     """The webhook host resolves to an address deliveries may not reach."""
 
 
+class UnresolvableHost(httpcore.ConnectError):
+    """The webhook host name does not resolve.
+
+    ``getaddrinfo`` fails with ``socket.gaierror``, an ``OSError`` that httpx does not map
+    to one of its own errors; raised as an httpcore error it reaches the delivery's error
+    handling as an ``httpx.ConnectError`` like every other connection failure.
+    """
+
+
 async def system_resolver(host: str, port: int) -> list[str]:
     loop = asyncio.get_running_loop()
     infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -50,9 +59,13 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        addresses = await self._resolve(host, port)
+        try:
+            addresses = await self._resolve(host, port)
+        except OSError as error:  # socket.gaierror, or a resolver that cannot be reached
+            reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
+            raise UnresolvableHost(f"{host} does not resolve ({reason})") from error
         if not addresses:
-            raise httpcore.ConnectError(f"{host} does not resolve")
+            raise UnresolvableHost(f"{host} does not resolve (no address)")
         refused = [
             a for a in addresses if not ssrf.is_allowed(a, allow_private=self._allow_private)
         ]

@@ -6,6 +6,17 @@ one dead endpoint holds back only its own directory. The cursor lives in the dat
 (``store.deliveries``): a worker killed at any point loses nothing; its lease expires and
 the next claim re-sends the unacknowledged event with the same ``webhook-id``.
 
+Leases are short (10 s by default) and a heartbeat renews, every third of a lease and in
+one statement, the leases of all the directories the worker is delivering to: a worker
+killed with ``kill -9`` stops renewing, so its directories move to another worker within
+one lease instead of a long fixed one, while a delivery slower than a lease keeps its
+directory. Fencing tokens still guard every cursor move (RELIABILITY.md §3).
+
+Stopping (SIGTERM): the worker claims nothing more, lets each in-flight delivery finish
+its current event until ``shutdown_timeout``, cancels what is left (that event is sent
+again by the next owner: a duplicate, never a loss) and releases every lease it holds in
+one statement, so another worker takes over at once rather than when the lease expires.
+
 Database calls are synchronous SQLAlchemy run in threads; HTTP is asynchronous httpx, so
 one process keeps hundreds of deliveries in flight.
 """
@@ -13,20 +24,24 @@ one process keeps hundreds of deliveries in flight.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import socket
-import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
+from typing import ParamSpec, TypeVar
 
 import httpx
 from sqlalchemy import Engine
 
 from scimbridge.clock import Clock
-from scimbridge.events.schedule import RetrySchedule, parse_retry_after
-from scimbridge.events.signing import signature_headers
-from scimbridge.events.transport import POOL_EXTENSION, pool_of, webhook_client
+from scimbridge.events.attempt import Outcome, attempt_record, send
+from scimbridge.events.leases import Leases
+from scimbridge.events.recovery import RecoveryPolicy, RecoveryTrigger
+from scimbridge.events.schedule import RetrySchedule
+from scimbridge.events.transport import webhook_client
 from scimbridge.observability import metrics, redaction
 from scimbridge.secrets_box import SecretBox
 from scimbridge.store import calls, unit_of_work
@@ -34,45 +49,25 @@ from scimbridge.store import deliveries as store
 
 log = redaction.logger("scimbridge.webhooks")
 
-RESPONSE_READ_LIMIT = 4096
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class WorkerConfig:
     allow_private: bool = False
-    lease: timedelta = timedelta(seconds=60)
+    lease: timedelta = timedelta(seconds=10)
     concurrency: int = 64
     poll_interval: float = 1.0
     connect_timeout: float = 5.0
     total_timeout: float = 15.0
+    # On stop, in-flight deliveries get this long to finish before they are abandoned.
+    shutdown_timeout: float = 10.0
     schedule: RetrySchedule = field(default_factory=RetrySchedule)
+    recovery: RecoveryPolicy = field(default_factory=RecoveryPolicy)
     owner: str = field(
         default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
     )
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What one HTTP attempt gave."""
-
-    status_code: int | None
-    error: str | None
-    excerpt: str | None
-    duration_ms: int
-    retry_after: float | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.status_code is not None and 200 <= self.status_code < 300
-
-    @property
-    def overloaded(self) -> bool:
-        return self.status_code == 429 or (self.error or "").startswith("timeout")
-
-    @property
-    def gone(self) -> bool:
-        """410 Gone: the receiver asks us to stop (Standard Webhooks)."""
-        return self.status_code == 410
 
 
 class DeliveryWorker:
@@ -94,8 +89,15 @@ class DeliveryWorker:
         self.config = config
         self._client = client
         self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()  # set once the claim loop has ended
         self._loop: asyncio.AbstractEventLoop | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._leases = Leases(
+            engine, clock, config.owner, lease=config.lease, inline=inline_database
+        )
+        self._recovery = RecoveryTrigger(
+            engine, clock, config.recovery, inline_database=inline_database
+        )
 
     # ----------------------------------------------------------------- waking
 
@@ -105,9 +107,13 @@ class DeliveryWorker:
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(self._wake.set)
 
+    async def _db(self, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        return await calls.run(self.inline_database, func, *args, **kwargs)
+
     # ----------------------------------------------------------------- main loop
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until ``stop`` is set, then stop within ``shutdown_timeout``."""
         self._loop = asyncio.get_running_loop()
         owns_client = self._client is None
         client = self._client or webhook_client(
@@ -115,28 +121,36 @@ class DeliveryWorker:
             connect_timeout=self.config.connect_timeout,
             total_timeout=self.config.total_timeout,
         )
+        heartbeat = asyncio.create_task(self._leases.heartbeat())
         try:
-            while not stop.is_set():
-                claimed = await self._claim_and_start(client)
-                if claimed:
-                    continue
-                self._wake.clear()
-                waiters = [
-                    asyncio.ensure_future(self._wake.wait()),
-                    asyncio.ensure_future(stop.wait()),
-                ]
-                await asyncio.wait(
-                    [*waiters, *self._in_flight],
-                    timeout=self.config.poll_interval,
-                    return_when=asyncio.FIRST_COMPLETED,
-                )
-                for waiter in waiters:
-                    waiter.cancel()
+            await self._claim_until(stop, client)
         finally:
-            if self._in_flight:
-                await asyncio.gather(*self._in_flight, return_exceptions=True)
+            self._stopping.set()
+            await self._finish_in_flight()
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+            await self._leases.release_all()
             if owns_client:
                 await client.aclose()
+
+    async def _claim_until(self, stop: asyncio.Event, client: httpx.AsyncClient) -> None:
+        while not stop.is_set():
+            claimed = await self._claim_and_start(client)
+            if claimed:
+                continue
+            self._wake.clear()
+            waiters = [
+                asyncio.ensure_future(self._wake.wait()),
+                asyncio.ensure_future(stop.wait()),
+            ]
+            await asyncio.wait(
+                [*waiters, *self._in_flight],
+                timeout=self.config.poll_interval,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            for waiter in waiters:
+                waiter.cancel()
 
     async def _claim_and_start(self, client: httpx.AsyncClient) -> bool:
         free = self.config.concurrency - len(self._in_flight)
@@ -144,12 +158,13 @@ class DeliveryWorker:
             return False
         token = secrets.token_hex(16)
         try:
-            claims = await calls.run(self.inline_database, self._claim, token, free)
+            claims = await self._db(self._claim, token, free)
         except Exception:
             log.exception("claiming due webhook deliveries failed; retrying")
             await asyncio.sleep(self.config.poll_interval)
             return False
         for claim in claims:
+            self._leases.hold(claim.directory_id, token)
             task = asyncio.create_task(self._deliver_directory(client, claim, token))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
@@ -166,34 +181,77 @@ class DeliveryWorker:
                 limit=limit,
             )
 
+    async def _finish_in_flight(self) -> None:
+        """Let in-flight deliveries end their current event, up to ``shutdown_timeout``."""
+        tasks = set(self._in_flight)
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks, timeout=self.config.shutdown_timeout)
+        if pending:
+            log.warning(
+                "stopping: abandoned %d webhook deliveries still in flight after %g s; "
+                "their events are sent again by the next worker",
+                len(pending),
+                self.config.shutdown_timeout,
+            )
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
     # ----------------------------------------------------------------- one directory
 
     async def _deliver_directory(
         self, client: httpx.AsyncClient, claim: store.Claim, token: str
     ) -> None:
+        directory_id = claim.directory_id
         sequence = claim.last_acked_sequence + 1
+        head: store.HeadEvent | None = None
         try:
             while True:
-                head = await calls.run(
-                    self.inline_database, self._head, claim.directory_id, sequence
-                )
+                head = None
+                if self._stopping.is_set():  # take no further event
+                    await self._db(self._release, directory_id, token)
+                    return
+                head = await self._db(self._head, directory_id, sequence)
                 if head is None:
-                    await calls.run(self.inline_database, self._release, claim.directory_id, token)
+                    await self._db(self._release, directory_id, token)
                     return
                 outcome = await self.post(client, head)
                 metrics.record_delivery(outcome.status_code, outcome.error)
-                if outcome.ok:
-                    acknowledged = await calls.run(
-                        self.inline_database, self._acknowledge, claim, head, token, outcome
-                    )
-                    if not acknowledged:
-                        return  # the lease was lost: another worker owns this directory now
-                    sequence += 1
-                    continue
-                await calls.run(self.inline_database, self._fail, claim, head, token, outcome)
-                return
+                if not outcome.ok:
+                    await self._db(self._fail, claim, head, token, outcome)
+                    return
+                if not await self._db(self._acknowledge, claim, head, token, outcome):
+                    return  # the lease was lost: another worker owns this directory now
+                await self._recovery.delivered(head.url)
+                sequence += 1
+        except Exception as error:
+            log.exception("delivery for directory %s failed unexpectedly", directory_id)
+            await self._give_up(claim, head, token, error)
+        finally:
+            self._leases.drop(directory_id, token)
+
+    async def _give_up(
+        self,
+        claim: store.Claim,
+        head: store.HeadEvent | None,
+        token: str,
+        error: Exception,
+    ) -> None:
+        """After an unexpected error: a failed attempt when an event was being delivered
+        (so it follows the retry schedule instead of looping), else release the lease."""
+        try:
+            if head is not None:
+                text = f"unexpected error: {type(error).__name__}: {error}"
+                await self._db(self._fail, claim, head, token, Outcome(None, text, None, 0))
+            else:
+                await self._db(self._release, claim.directory_id, token)
         except Exception:
-            log.exception("delivery for directory %s failed unexpectedly", claim.directory_id)
+            log.warning(
+                "could not record the failure of directory %s; its lease expires",
+                claim.directory_id,
+                exc_info=True,
+            )
 
     def _head(self, directory_id: str, sequence: int) -> store.HeadEvent | None:
         with unit_of_work.read(self.engine) as connection:
@@ -202,6 +260,8 @@ class DeliveryWorker:
     def _release(self, directory_id: str, token: str) -> None:
         with unit_of_work.write(self.engine) as connection:
             store.release(connection, directory_id, token)
+
+    # ----------------------------------------------------------------- recording
 
     def _acknowledge(
         self, claim: store.Claim, head: store.HeadEvent, token: str, outcome: Outcome
@@ -275,62 +335,14 @@ class DeliveryWorker:
     # ----------------------------------------------------------------- HTTP
 
     async def post(self, client: httpx.AsyncClient, head: store.HeadEvent) -> Outcome:
-        """One signed POST; never raises for network trouble, it reports it."""
-        started = time.perf_counter()
-        if not head.secret_ciphertext:
-            return Outcome(None, "no webhook secret configured", None, 0)
-        secret = self.secret_box.decrypt(head.secret_ciphertext)
-        headers = signature_headers([secret], head.event_id, head.body, self.clock.now())
-        try:
-            async with client.stream(
-                "POST",
-                head.url,
-                content=head.body.encode("utf-8"),
-                headers=headers,
-                extensions={POOL_EXTENSION: pool_of(head.directory_id)},
-            ) as response:
-                excerpt = await _read_limited(response)
-                retry_after = parse_retry_after(
-                    response.headers.get("retry-after"), self.clock.now()
-                )
-                return Outcome(
-                    response.status_code, None, excerpt, _elapsed_ms(started), retry_after
-                )
-        except httpx.TimeoutException as error:
-            return Outcome(None, f"timeout: {type(error).__name__}", None, _elapsed_ms(started))
-        except httpx.HTTPError as error:
-            return Outcome(None, f"{type(error).__name__}: {error}", None, _elapsed_ms(started))
+        """One signed POST; never raises for anything that goes wrong, it reports it."""
+        return await send(
+            client,
+            head,
+            secret_box=self.secret_box,
+            clock=self.clock,
+            total_timeout=self.config.total_timeout,
+        )
 
 
-def attempt_record(
-    head: store.HeadEvent, number: int, kind: str, outcome: Outcome, started: datetime
-) -> store.Attempt:
-    return store.Attempt(
-        directory_id=head.directory_id,
-        event_id=head.event_id,
-        sequence=head.sequence,
-        attempt=number,
-        kind=kind,
-        url=head.url,
-        started_at=started,
-        duration_ms=outcome.duration_ms,
-        status_code=outcome.status_code,
-        error=outcome.error,
-        response_excerpt=outcome.excerpt,
-    )
-
-
-async def _read_limited(response: httpx.Response) -> str:
-    """At most :data:`RESPONSE_READ_LIMIT` bytes of the body: receivers can be hostile."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_raw():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size >= RESPONSE_READ_LIMIT:
-            break
-    return b"".join(chunks)[:RESPONSE_READ_LIMIT].decode("utf-8", errors="replace")
-
-
-def _elapsed_ms(started: float) -> int:
-    return int((time.perf_counter() - started) * 1000)
+__all__ = ["DeliveryWorker", "Outcome", "WorkerConfig", "attempt_record"]

@@ -101,12 +101,20 @@ def delivery_outcome(status_code: int | None, error: str | None) -> str:
             return f"http_{status_code}"  # stop asked (Standard Webhooks) / slow down
         return f"http_{status_code // 100}xx" if 400 <= status_code < 600 else "http_other"
     text = (error or "").casefold()
-    if text.startswith("timeout"):
-        return "timeout"
-    if "private or reserved address" in text:
-        return "blocked_address"  # events.transport.BlockedAddress (RELIABILITY.md §5)
-    if "no webhook secret" in text:
-        return "not_configured"
+    # The prefixes events.attempt gives every failure (one per cause, so this stays bounded).
+    for prefix, label in (
+        ("timeout", "timeout"),
+        ("dns:", "dns_error"),
+        ("tls:", "tls_error"),
+        ("connect:", "connect_error"),
+        ("refused by the address policy", "blocked_address"),  # RELIABILITY.md §5
+        ("answer too large", "oversized_answer"),
+        ("no webhook secret", "not_configured"),
+        ("webhook secret cannot be decrypted", "not_configured"),
+        ("unexpected error", "unexpected_error"),
+    ):
+        if text.startswith(prefix):
+            return label
     return "network_error"
 
 

@@ -9,13 +9,13 @@ back what it got.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from scimbridge.errors import InvalidRequest, NotFound
+from scimbridge.observability import redaction
 from scimbridge.runtime import Runtime
 from scimbridge.services import cursors
 from scimbridge.store import directories as directory_store
@@ -24,7 +24,7 @@ from scimbridge.store import global_feed, unit_of_work
 from scimbridge.store.events import StoredEvent
 from scimbridge.store.tables import EVENT_TYPES
 
-log = logging.getLogger("scimbridge.api")
+log = redaction.logger("scimbridge.api")
 
 
 def parse_types(raw: str | None) -> list[str] | None:

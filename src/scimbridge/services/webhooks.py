@@ -7,9 +7,9 @@ from typing import Any
 
 from scimbridge.clock import isoformat
 from scimbridge.errors import InvalidRequest, NotFound
+from scimbridge.events.attempt import attempt_record, send
 from scimbridge.events.embedded import worker_config
 from scimbridge.events.transport import webhook_client
-from scimbridge.events.worker import DeliveryWorker, attempt_record
 from scimbridge.runtime import Runtime
 from scimbridge.services import cursors
 from scimbridge.store import deliveries as store
@@ -68,14 +68,19 @@ async def replay_event(runtime: Runtime, event_id: str) -> dict[str, Any]:
     if not head.url:
         raise InvalidRequest("the event's directory has no webhook_url")
     config = worker_config(runtime.settings)
-    worker = DeliveryWorker(runtime.engine, runtime.secret_box, runtime.clock, config)
     started = runtime.clock.now()
     async with webhook_client(
         allow_private=config.allow_private,
         connect_timeout=config.connect_timeout,
         total_timeout=config.total_timeout,
     ) as client:
-        outcome = await worker.post(client, head)
+        outcome = await send(
+            client,
+            head,
+            secret_box=runtime.secret_box,
+            clock=runtime.clock,
+            total_timeout=config.total_timeout,
+        )
     attempt = attempt_record(head, 1, "replay", outcome, started)
     await asyncio.to_thread(_record, runtime, attempt)
     return {

@@ -286,6 +286,38 @@ def release(connection: Connection, directory_id: str, token: str) -> None:
     _RELEASE.execute(connection, {"match_directory_id": directory_id, "match_token": token})
 
 
+def renew_leases(
+    connection: Connection, owner: str, directory_ids: list[str], until: datetime
+) -> int:
+    """The heartbeat: extend every lease ``owner`` still holds among ``directory_ids``.
+
+    One statement for all of a worker's directories. A lease another worker has taken
+    meanwhile carries that worker's name and is left alone; the fencing token keeps
+    guarding every cursor move either way.
+    """
+    if not directory_ids:
+        return 0
+    result = connection.execute(
+        webhook_cursors.update()
+        .where(
+            webhook_cursors.c.lease_owner == owner,
+            webhook_cursors.c.directory_id.in_(directory_ids),
+        )
+        .values(lease_expires_at=until)
+    )
+    return int(result.rowcount)
+
+
+def release_all(connection: Connection, owner: str) -> int:
+    """Give up every lease ``owner`` holds (a worker stopping): the next claim is at once."""
+    result = connection.execute(
+        webhook_cursors.update()
+        .where(webhook_cursors.c.lease_owner == owner)
+        .values(lease_owner=None, lease_token=None, lease_expires_at=None)
+    )
+    return int(result.rowcount)
+
+
 def cursor_state(connection: Connection, directory_id: str) -> Row[Any] | None:
     return connection.execute(
         select(webhook_cursors).where(webhook_cursors.c.directory_id == directory_id)
