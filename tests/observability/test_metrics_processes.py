@@ -80,7 +80,7 @@ def test_a_standalone_worker_serves_its_delivery_counts(database_url: str, tmp_p
         webhook_receiver() as receiver,
         serve_process(database_url, ADMIN_TOKEN, "--no-worker", log=tmp_path / "s.log") as url,
         worker_process(
-            database_url, ADMIN_TOKEN, tmp_path / "w.log", ("--metrics-port", str(port))
+            database_url, ADMIN_TOKEN, tmp_path / "w.log", extra=("--metrics-port", str(port))
         ),
     ):
         admin = httpx.Client(
