@@ -21,6 +21,8 @@ from scimbridge.api import (
     handlers,
     operations,
     scim_routes,
+    setup_links,
+    setup_portal,
     webhooks,
 )
 from scimbridge.api.bodies import BodyLimit
@@ -32,6 +34,7 @@ from scimbridge.events.embedded import run_worker
 from scimbridge.observability.metrics import HttpMetrics, MetricsMiddleware
 from scimbridge.runtime import Runtime
 from scimbridge.secrets_box import SecretBox
+from scimbridge.services.request_recorder import RequestLogMetrics, RequestRecorder
 from scimbridge.store import calls
 from scimbridge.store.engine import create_db_engine
 
@@ -96,12 +99,15 @@ def create_app(
         worker = (
             asyncio.create_task(run_worker(runtime, stop)) if settings.embedded_worker else None
         )
+        app.state.request_recorder = RequestRecorder(db, app.state.request_log_metrics)
+        recorder = asyncio.create_task(app.state.request_recorder.run(stop))
         try:
             yield
         finally:
             stop.set()
             if worker is not None:
                 await worker
+            await recorder  # drains the request log queue: nothing is lost on a clean stop
             if owns_engine:
                 db.dispose()
 
@@ -115,9 +121,18 @@ def create_app(
     )
     handlers.install(app)
     app.state.metrics = HttpMetrics(CollectorRegistry())
+    app.state.request_log_metrics = RequestLogMetrics(app.state.metrics.registry)
     # SCIM first: its routes are plain Starlette routes that FastAPI's router tries in order.
     app.router.routes.extend(scim_routes.ROUTES)
-    for module in (operations, directories, directory_data, events, webhooks):
+    for module in (
+        operations,
+        directories,
+        directory_data,
+        events,
+        webhooks,
+        setup_links,
+        setup_portal,
+    ):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, render_413=_too_large)
     # Added last runs first: the target is vetted and normalised before metrics match it.

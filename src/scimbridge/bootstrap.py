@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from scimbridge import ids
+from scimbridge.clock import utc_now
 from scimbridge.config import Settings
+from scimbridge.services import audit
 from scimbridge.store import app_settings, migrate, unit_of_work
 
 # Names of rows in app_settings, not secrets.
@@ -54,9 +56,10 @@ def ensure_credentials(settings: Settings, engine: Engine) -> Credentials:
     )
 
 
-def reset_admin_token(engine: Engine) -> str:
+def reset_admin_token(engine: Engine, *, actor: audit.Actor) -> str:
     """A fresh admin token (``scimbridge admin-token --reset``); the old one stops working."""
     token = ids.admin_token()
     with unit_of_work.write(engine) as connection:
         app_settings.put_setting(connection, ADMIN_TOKEN_HASH, ids.hash_token(token))
+        audit.record(connection, utc_now(), actor, "admin_token.reset")
     return token

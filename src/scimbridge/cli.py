@@ -24,6 +24,8 @@ from scimbridge.events.embedded import run_worker
 from scimbridge.runtime import Runtime
 from scimbridge.secrets_box import SecretBox
 from scimbridge.services import directories as directory_service
+from scimbridge.services import setup_links as setup_link_service
+from scimbridge.services.audit import cli_actor
 from scimbridge.store import calls
 from scimbridge.store.engine import create_db_engine
 
@@ -109,7 +111,7 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_admin_token(args: argparse.Namespace, settings: Settings) -> int:
     runtime = _runtime(settings)
     if args.reset:
-        _announce_admin_token(reset_admin_token(runtime.engine))
+        _announce_admin_token(reset_admin_token(runtime.engine, actor=cli_actor()))
     return 0
 
 
@@ -125,6 +127,7 @@ def cmd_directories(args: argparse.Namespace, settings: Settings) -> int:
                     provider=args.provider,
                     webhook_url=args.webhook_url,
                 ),
+                actor=cli_actor(),
             )
         )
     elif args.action == "list":
@@ -135,7 +138,14 @@ def cmd_directories(args: argparse.Namespace, settings: Settings) -> int:
     elif args.action == "show":
         _print_json(directory_service.get_directory(runtime, args.id))
     elif args.action == "rotate-token":
-        _print_json({"scim_token": directory_service.rotate_scim_token(runtime, args.id)})
+        token = directory_service.rotate_scim_token(runtime, args.id, actor=cli_actor())
+        _print_json({"scim_token": token})
+    elif args.action == "setup-link":
+        _print_json(
+            setup_link_service.create_setup_link(
+                runtime, args.id, days=args.days, actor=cli_actor()
+            )
+        )
     return 0
 
 
@@ -175,6 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--tenant")
     actions.add_parser("show").add_argument("id")
     actions.add_parser("rotate-token").add_argument("id")
+    setup_link = actions.add_parser("setup-link", help="a setup link for the customer's IT admin")
+    setup_link.add_argument("id")
+    setup_link.add_argument(
+        "--days", type=int, default=setup_link_service.DEFAULT_DAYS, help="days until it expires"
+    )
     directories.set_defaults(handler=cmd_directories)
     return parser
 
