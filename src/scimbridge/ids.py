@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+import threading
 import time
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -72,3 +73,39 @@ def hash_token(token: str) -> str:
     brute-force, and the lookup runs on every SCIM request.
     """
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class MonotonicIds:
+    """Ids that sort in the order this process made them, even within one millisecond.
+
+    ``new_id`` is random within a millisecond, so two audit rows written in the same
+    millisecond could list in the wrong order; this keeps the ULID layout and, when the
+    clock has not moved past the last id, increments the last one instead (the ULID
+    specification's monotonic mode). Across processes, order within a millisecond stays
+    arbitrary.
+    """
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self._last = ""
+        self._lock = threading.Lock()
+
+    def new(self) -> str:
+        with self._lock:
+            body = _ulid_body()
+            if body <= self._last:
+                body = _increment(self._last)
+            self._last = body
+        return f"{self.prefix}_{body}"
+
+
+def _increment(body: str) -> str:
+    value = 0
+    for char in body:
+        value = value * 32 + _CROCKFORD.index(char)
+    value += 1
+    chars = []
+    for _ in range(26):
+        chars.append(_CROCKFORD[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))

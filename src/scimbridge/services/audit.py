@@ -24,6 +24,7 @@ from scimbridge.store import audit_log as store
 from scimbridge.store import unit_of_work
 
 CHANGED = "changed"
+_AUDIT_IDS = ids.MonotonicIds("audit")
 FINGERPRINT_LENGTH = 12
 
 
@@ -71,7 +72,7 @@ def record(
     """Append one audit row inside the caller's transaction."""
     store.insert_entry(
         connection,
-        entry_id=ids.new_id("audit"),
+        entry_id=_AUDIT_IDS.new(),
         occurred_at=now,
         actor_kind=actor.kind,
         actor_id=actor.id[:200],

@@ -42,6 +42,7 @@ from scimbridge.store import request_log as store
 from scimbridge.store import unit_of_work
 
 log = logging.getLogger("scimbridge.request_log")
+_REQUEST_IDS = ids.MonotonicIds("request")
 
 FLUSH_INTERVAL = 0.5
 BATCH_ROWS = 500
@@ -166,7 +167,7 @@ class RequestRecorder:
             if len(self._pending) >= self.max_rows or self._pending_bytes + size > self.max_bytes:
                 self._drop(1)
                 return False
-            captured.request_id = ids.new_id("request")
+            captured.request_id = _REQUEST_IDS.new()
             self._pending.append(captured)
             self._pending_bytes += size
             full = len(self._pending) >= self.batch_rows
