@@ -42,7 +42,8 @@ class TestCreate:
         link = service.create_setup_link(runtime, directory["id"], actor=TEST_ACTOR)
         token = token_of(link)
         assert link["url"] == f"https://sync.example.com/setup/{token}"
-        assert token.startswith("sbsetup_") and len(token) > 40
+        assert token.startswith("sbsetup_")
+        assert len(token) > 40
         assert link["expires_at"] == "2026-12-08T09:00:00.000Z"  # 7 days by default
         with unit_of_work.read(runtime.engine) as connection:
             rows = list(connection.execute(select(setup_links)))
