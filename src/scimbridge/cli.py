@@ -81,6 +81,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         log_level=settings.log_level,
         access_log=False,
         server_header=False,
+        # uvicorn would otherwise rewrite the client address from X-Forwarded-For for any
+        # peer on 127.0.0.1; the audit log reads that header only when
+        # SCIMBRIDGE_TRUST_FORWARDED_FOR says so (api/deps.client_address).
+        proxy_headers=False,
     )
     return 0
 

@@ -29,7 +29,14 @@ def running_server(settings: Settings) -> Iterator[RunningServer]:
     port = free_port()
     settings = settings.model_copy(update={"port": port, "host": "127.0.0.1"})
     app = create_app(settings)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        proxy_headers=False,  # as `scimbridge serve` runs it (cli.py)
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
