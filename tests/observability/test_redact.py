@@ -155,3 +155,19 @@ def test_scrub_text_removes_bearer_credentials_and_nul() -> None:
     assert "abc.def-ghi" not in text
     assert "whsec_AAAA" not in text
     assert "\x00" not in text
+
+
+class TestFastPath:
+    def test_a_body_with_nothing_to_redact_is_kept_as_it_came(self) -> None:
+        raw = b'{"userName": "jane@acme.com", "active": true}'
+        assert redact_body(raw).text == raw.decode()
+
+    def test_an_escaped_secret_name_still_takes_the_full_path(self) -> None:
+        # "pass\\u0077ord" is "password" once parsed: the probe must not be fooled.
+        stored = redact_body(b'{"pass\\u0077ord": "hunter2"}')
+        assert "hunter2" not in (stored.text or "")
+
+    def test_parse_asks_for_the_document(self) -> None:
+        raw = b'{"id": "user_1"}'
+        assert redact_body(raw).document is None
+        assert redact_body(raw, parse=True).document == {"id": "user_1"}

@@ -75,16 +75,18 @@ class CapturedRequest:
     request_id: str = ""
 
 
-def _truncated_body(body: bytes, size: int) -> redact.StoredBody:
+def _truncated_body(body: bytes, size: int, *, parse: bool = False) -> redact.StoredBody:
     if size > len(body):  # captured partly: too large to redact, keep the size only
         return redact.StoredBody(None, size, True)
-    return redact.redact_body(body)
+    return redact.redact_body(body, parse=parse)
 
 
 def build_row(captured: CapturedRequest) -> dict[str, Any]:
     """The stored, redacted row of one captured request."""
     request = _truncated_body(captured.request_body, captured.request_size)
-    response = _truncated_body(captured.response_body, captured.response_size)
+    # The answer is read only for its SCIM error or a created resource's id.
+    wanted = captured.status >= 400 or (captured.method == "POST" and captured.status == 201)
+    response = _truncated_body(captured.response_body, captured.response_size, parse=wanted)
     document = response.document if isinstance(response.document, dict) else {}
     scim_type = detail = None
     if captured.status >= 400 and ERROR_SCHEMA in (document.get("schemas") or ()):
@@ -167,7 +169,6 @@ class RequestRecorder:
             if len(self._pending) >= self.max_rows or self._pending_bytes + size > self.max_bytes:
                 self._drop(1)
                 return False
-            captured.request_id = _REQUEST_IDS.new()
             self._pending.append(captured)
             self._pending_bytes += size
             full = len(self._pending) >= self.batch_rows
@@ -190,6 +191,10 @@ class RequestRecorder:
             batch, self._pending, self._pending_bytes = self._pending, [], 0
         if not batch:
             return 0
+        # Ids are made here, in queue order, off the event loop: they sort as the requests
+        # were answered (``received_at`` keeps the exact time).
+        for captured in batch:
+            captured.request_id = _REQUEST_IDS.new()
         rows = [build_row(captured) for captured in batch]
         try:
             with unit_of_work.write(self.engine) as connection:
