@@ -58,3 +58,16 @@ def test_audit_pages_newest_first(engine: Engine) -> None:
     assert actions == ["scim_token.rotated"] * 3 + ["directory.created"]
     assert end is None
     assert len({e["id"] for e in first + rest}) == 4
+
+
+def test_a_token_in_the_webhook_url_query_is_not_recorded(engine: Engine) -> None:
+    runtime = make_runtime(engine)
+    url = "https://hooks.example.com/in?api_token=s3cr3t-value&team=7"
+    directory = new_directory(runtime, webhook_url=url)
+    service.update_directory(
+        runtime, directory["id"], {"webhook_url": url + "&x=1"}, actor=TEST_ACTOR
+    )
+    data, _ = list_audit_log(runtime, after=None, limit=10, directory_id=directory["id"])
+    assert "s3cr3t-value" not in str(data)
+    assert data[1]["details"]["webhook_url"].startswith("https://hooks.example.com/in?api_token=")
+    assert "team=7" in data[0]["details"]["changed"]["webhook_url"]["new"]

@@ -13,12 +13,14 @@ import getpass
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import Connection
 
 from scimbridge import ids
 from scimbridge.clock import isoformat
 from scimbridge.directory.models import DirectoryRecord
+from scimbridge.observability.redact import redact_query
 from scimbridge.runtime import Runtime
 from scimbridge.store import audit_log as store
 from scimbridge.store import unit_of_work
@@ -127,8 +129,22 @@ def directory_changes(current: DirectoryRecord, values: dict[str, Any]) -> dict[
             continue
         old = getattr(current, column)
         if old != new:
+            if column == "webhook_url":
+                old, new = safe_url(old), safe_url(new)
             changed[column] = {"old": old, "new": new}
     return changed
+
+
+def safe_url(url: str | None) -> str | None:
+    """A webhook URL with secret-named query parameters (``?token=…``) redacted.
+
+    Credentials in the authority are refused when the URL is set, but a receiver may
+    still authenticate by a query parameter, which must not reach the audit log.
+    """
+    if not url:
+        return url
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(query=redact_query(parts.query) or ""))
 
 
 def created_details(
@@ -138,7 +154,7 @@ def created_details(
         "name": record.name,
         "tenant": record.tenant,
         "provider": record.provider,
-        "webhook_url": record.webhook_url,
+        "webhook_url": safe_url(record.webhook_url),
     }
     if has_secret:
         details["webhook_secret"] = CHANGED
