@@ -19,7 +19,14 @@ _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 def _ulid_body() -> str:
     """26 characters: 48 bits of milliseconds, then 80 random bits."""
-    value = (time.time_ns() // 1_000_000) << 80 | secrets.randbits(80)
+    return _encode(_ulid_value())
+
+
+def _ulid_value() -> int:
+    return (time.time_ns() // 1_000_000) << 80 | secrets.randbits(80)
+
+
+def _encode(value: int) -> str:
     chars = []
     for _ in range(26):
         chars.append(_CROCKFORD[value & 31])
@@ -87,25 +94,11 @@ class MonotonicIds:
 
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix
-        self._last = ""
+        self._last = 0
         self._lock = threading.Lock()
 
     def new(self) -> str:
         with self._lock:
-            body = _ulid_body()
-            if body <= self._last:
-                body = _increment(self._last)
-            self._last = body
-        return f"{self.prefix}_{body}"
-
-
-def _increment(body: str) -> str:
-    value = 0
-    for char in body:
-        value = value * 32 + _CROCKFORD.index(char)
-    value += 1
-    chars = []
-    for _ in range(26):
-        chars.append(_CROCKFORD[value & 31])
-        value >>= 5
-    return "".join(reversed(chars))
+            value = max(_ulid_value(), self._last + 1)
+            self._last = value
+        return f"{self.prefix}_{_encode(value)}"

@@ -18,6 +18,11 @@ from tests.support.server import RunningServer
 OKTA = {"User-Agent": "Okta SCIM Client 1.0.0"}
 
 
+def admin_client(server: RunningServer) -> httpx.Client:
+    headers = {"Authorization": f"Bearer {server.admin_token}"}
+    return httpx.Client(base_url=server.base_url, headers=headers, timeout=30)
+
+
 def stored_rows(server: RunningServer, directory_id: str) -> list[dict[str, Any]]:
     engine = create_db_engine(server.database_url)
     try:
@@ -141,3 +146,23 @@ class TestApiErrors:
         with scim_client(directory) as scim:
             response = scim.get(f"{server.base_url}/api/v1/directories/{directory.id}/requests")
         assert response.status_code == 401
+
+
+def test_a_clean_shutdown_writes_every_queued_request(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through a real server's lifespan: nothing is flushed before the stop."""
+    from scimbridge.services import request_recorder
+    from tests.conftest import make_settings
+    from tests.support.server import running_server
+
+    monkeypatch.setattr(request_recorder, "FLUSH_INTERVAL", 3600.0)
+    settings = make_settings(database_url, embedded_worker=False)
+    with running_server(settings) as server, admin_client(server) as admin:
+        directory = create_directory(admin)
+        with scim_client(directory) as scim:
+            for _ in range(7):
+                assert scim.get("/Users").status_code == 200
+        listed = admin.get(f"/api/v1/directories/{directory.id}/requests").json()
+        assert listed["data"] == []  # still queued
+    assert len(stored_rows(server, directory.id)) == 7

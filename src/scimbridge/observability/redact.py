@@ -187,9 +187,9 @@ def redact_body(raw: bytes, limit: int = BODY_LIMIT, *, parse: bool = False) -> 
         return StoredBody(None, 0, False)
     if size > PARSE_LIMIT:
         return StoredBody(None, size, True)
-    if not parse and not _suspect(raw):
+    if not _suspect(raw):
         kept, truncated = cut(raw.decode("utf-8", errors="replace"), limit)
-        return StoredBody(kept, size, truncated)
+        return StoredBody(kept, size, truncated, _parsed(raw) if parse else None)
     document = None
     try:
         document = orjson.loads(raw)
@@ -198,6 +198,13 @@ def redact_body(raw: bytes, limit: int = BODY_LIMIT, *, parse: bool = False) -> 
         text = _redact_unparsed(raw.decode("utf-8", errors="replace"))
     kept, truncated = cut(text, limit)
     return StoredBody(kept, size, truncated, document)
+
+
+def _parsed(raw: bytes) -> Any:
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
 
 
 def cut(text: str, limit: int) -> tuple[str, bool]:

@@ -147,13 +147,13 @@ class RequestRecorder:
         max_rows: int = MAX_ROWS,
         max_bytes: int = MAX_BYTES,
         batch_rows: int = BATCH_ROWS,
-        interval: float = FLUSH_INTERVAL,
+        interval: float | None = None,
     ) -> None:
         self.engine = engine
         self.max_rows = max_rows
         self.max_bytes = max_bytes
         self.batch_rows = batch_rows
-        self.interval = interval
+        self.interval = FLUSH_INTERVAL if interval is None else interval
         self._lock = threading.Lock()
         self._pending: list[CapturedRequest] = []
         self._pending_bytes = 0
