@@ -171,3 +171,17 @@ class TestFastPath:
         raw = b'{"id": "user_1"}'
         assert redact_body(raw).document is None
         assert redact_body(raw, parse=True).document == {"id": "user_1"}
+
+    def test_a_long_clean_body_keeps_its_prefix_without_a_split_character(self) -> None:
+        raw = orjson.dumps({"userName": "é" * 10_000})
+        stored = redact_body(raw)
+        assert stored.truncated is True
+        assert stored.text is not None
+        assert raw.decode().startswith(stored.text)
+        assert len(stored.text.encode()) <= BODY_LIMIT
+
+    def test_a_secret_beyond_the_kept_prefix_is_never_kept(self) -> None:
+        raw = orjson.dumps({"a": "x" * BODY_LIMIT, "password": "hunter2"})
+        stored = redact_body(raw)
+        assert "hunter2" not in (stored.text or "")
+        assert stored.truncated is True

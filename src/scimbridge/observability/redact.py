@@ -187,9 +187,15 @@ def redact_body(raw: bytes, limit: int = BODY_LIMIT, *, parse: bool = False) -> 
         return StoredBody(None, 0, False)
     if size > PARSE_LIMIT:
         return StoredBody(None, size, True)
-    if not _suspect(raw):
-        kept, truncated = cut(raw.decode("utf-8", errors="replace"), limit)
-        return StoredBody(kept, size, truncated, _parsed(raw) if parse else None)
+    # Only the first ``limit`` bytes can be stored, and a secret value comes after its
+    # member name: a prefix without a suspect word holds nothing to redact, whatever
+    # follows it (a word cut at the end leaves its value outside the prefix too).
+    prefix = raw[:limit]
+    if not _suspect(prefix):
+        kept, _ = cut(prefix.decode("utf-8", errors="replace"), limit)
+        if size > limit:
+            kept = kept.removesuffix("\ufffd")  # a character the cut split in two
+        return StoredBody(kept, size, size > limit, _parsed(raw) if parse else None)
     document = None
     try:
         document = orjson.loads(raw)
