@@ -140,6 +140,19 @@ class TestRecorder:
         assert recorder.submit(captured(directory_id))
         assert not recorder.submit(captured(directory_id))
 
+    def test_a_flush_writes_in_chunks(
+        self, engine: Engine, directory_id: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from scimbridge.services import request_recorder
+
+        monkeypatch.setattr(request_recorder, "CHUNK_ROWS", 2)
+        recorder = RequestRecorder(engine)
+        for _ in range(5):
+            recorder.submit(captured(directory_id))
+        recorder.submit(captured("directory_gone"))
+        assert recorder.flush() == 5
+        assert len(stored_rows(engine)) == 5
+
     def test_rows_of_unknown_directories_are_not_written(
         self, engine: Engine, directory_id: str
     ) -> None:
