@@ -124,15 +124,9 @@ def create_app(
     app.state.request_log_metrics = RequestLogMetrics(app.state.metrics.registry)
     # SCIM first: its routes are plain Starlette routes that FastAPI's router tries in order.
     app.router.routes.extend(scim_routes.ROUTES)
-    for module in (
-        operations,
-        directories,
-        directory_data,
-        events,
-        webhooks,
-        setup_links,
-        setup_portal,
-    ):
+    for module in (operations, directories, directory_data, events, webhooks):
+        app.include_router(module.router)
+    for module in (setup_links, setup_portal):  # issue 13: setup links and the portal's API
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, render_413=_too_large)
     # Added last runs first: the target is vetted and normalised before metrics match it.
