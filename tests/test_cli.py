@@ -210,3 +210,46 @@ def test_serve_logs_where_it_listens_the_database_and_the_worker(databases, tmp_
     with serve_process(url, "sbadm_cli", log=log):
         pass
     assert "webhook delivery: in-process worker" in log.read_text()
+
+
+def test_cli_actions_are_audited_as_the_os_user(databases) -> None:
+    import getpass
+
+    from sqlalchemy import select
+
+    from scimbridge.store.engine import create_db_engine
+    from scimbridge.store.tables import audit_log
+
+    url = databases.empty_url()
+    assert run(url, "migrate").returncode == 0
+    created = json.loads(
+        run(
+            url, "directories", "create", "--name", "A", "--tenant", "a", "--provider", "okta"
+        ).stdout
+    )
+    directory_id = created["id"]
+    rotated = json.loads(run(url, "directories", "rotate-token", directory_id).stdout)
+    link = run(url, "directories", "setup-link", directory_id, "--days", "3")
+    assert link.returncode == 0, link.stderr
+    link_body = json.loads(link.stdout)
+    assert link_body["url"].startswith("http://127.0.0.1:8000/setup/sbsetup_")
+    assert run(url, "directories", "setup-link", directory_id, "--days", "40").returncode == 1
+    assert run(url, "admin-token", "--reset").returncode == 0
+
+    engine = create_db_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = list(connection.execute(select(audit_log).order_by(audit_log.c.id)))
+    finally:
+        engine.dispose()
+    assert [row.action for row in rows] == [
+        "directory.created",
+        "scim_token.rotated",
+        "setup_link.created",
+        "admin_token.reset",
+    ]
+    assert {(row.actor_kind, row.actor_id) for row in rows} == {("cli", getpass.getuser())}
+    assert rows[2].target_id == link_body["id"]
+    text = str([tuple(row) for row in rows])
+    for secret in (created["scim_token"], rotated["scim_token"], link_body["url"]):
+        assert secret not in text

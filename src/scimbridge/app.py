@@ -20,6 +20,8 @@ from scimbridge.api import (
     handlers,
     operations,
     scim_routes,
+    setup_links,
+    setup_portal,
     webhooks,
 )
 from scimbridge.api.bodies import BodyLimit
@@ -31,6 +33,7 @@ from scimbridge.config import Settings
 from scimbridge.events.embedded import run_worker, stop_on_exit_signals
 from scimbridge.observability.metrics import MetricsMiddleware, process_exit
 from scimbridge.runtime import Runtime
+from scimbridge.services.request_recorder import RequestRecorder
 from scimbridge.store import calls
 from scimbridge.store.engine import create_db_engine
 
@@ -96,6 +99,8 @@ def create_app(
             asyncio.create_task(run_worker(runtime, stop)) if settings.embedded_worker else None
         )
         restore_signals = stop_on_exit_signals(stop) if worker is not None else None
+        app.state.request_recorder = RequestRecorder(db)
+        recorder = asyncio.create_task(app.state.request_recorder.run(stop))
         try:
             yield
         finally:
@@ -104,6 +109,7 @@ def create_app(
                 restore_signals()
             if worker is not None:
                 await worker
+            await recorder  # drains the request log queue: nothing is lost on a clean stop
             if owns_engine:
                 db.dispose()
             process_exit()
@@ -120,6 +126,8 @@ def create_app(
     # SCIM first: its routes are plain Starlette routes that FastAPI's router tries in order.
     app.router.routes.extend(scim_routes.ROUTES)
     for module in (operations, directories, directory_data, events, webhooks):
+        app.include_router(module.router)
+    for module in (setup_links, setup_portal):  # issue 13: setup links and the portal's API
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, render_413=_too_large)
     # Added last runs first: the target is vetted and normalised before metrics match it.

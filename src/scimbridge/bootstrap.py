@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine
 
 from scimbridge import ids, secret_keys
+from scimbridge.clock import utc_now
 from scimbridge.config import Settings
 from scimbridge.errors import InvalidRequest
 from scimbridge.secrets_box import SecretBox
+from scimbridge.services import audit
 from scimbridge.store import app_settings, migrate, unit_of_work
 
 # Names of rows in app_settings, not secrets.
@@ -82,7 +84,9 @@ def admin_credential(engine: Engine) -> AdminCredential:
         return _read_admin_credential(connection)
 
 
-def reset_admin_token(engine: Engine, settings: Settings | None = None) -> str:
+def reset_admin_token(
+    engine: Engine, settings: Settings | None = None, *, actor: audit.Actor
+) -> str:
     """A fresh admin token (``scimbridge admin-token --reset``); the old one stops working.
 
     Refused while ``SCIMBRIDGE_ADMIN_TOKEN`` pins the token: the stored hash is not the
@@ -98,4 +102,5 @@ def reset_admin_token(engine: Engine, settings: Settings | None = None) -> str:
         generation = _read_admin_credential(connection).generation + 1
         app_settings.put_setting(connection, ADMIN_TOKEN_HASH, ids.hash_token(token))
         app_settings.put_setting(connection, ADMIN_TOKEN_GENERATION, str(generation))
+        audit.record(connection, utc_now(), actor, "admin_token.reset")
     return token

@@ -29,6 +29,8 @@ from scimbridge.errors import ScimbridgeError
 from scimbridge.events.embedded import run_worker
 from scimbridge.runtime import Runtime
 from scimbridge.services import directories as directory_service
+from scimbridge.services import setup_links as setup_link_service
+from scimbridge.services.audit import cli_actor
 from scimbridge.store import calls
 from scimbridge.store.engine import create_db_engine
 
@@ -99,6 +101,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             log_level=settings.log_level,
             access_log=False,
             server_header=False,
+            # uvicorn would otherwise rewrite the client address from X-Forwarded-For for any
+            # peer on 127.0.0.1; the audit log reads that header only when
+            # SCIMBRIDGE_TRUST_FORWARDED_FOR says so (api/deps.client_address).
+            proxy_headers=False,
             # On SIGTERM, open requests get the same deadline as in-flight deliveries.
             timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout),
             **server_options(),
@@ -183,7 +189,7 @@ def cmd_admin_token(args: argparse.Namespace, settings: Settings) -> int:
     runtime = _runtime(settings)
     try:
         if args.reset:
-            _announce_admin_token(reset_admin_token(runtime.engine, settings))
+            _announce_admin_token(reset_admin_token(runtime.engine, settings, actor=cli_actor()))
     finally:
         runtime.engine.dispose()
     return 0
@@ -227,6 +233,7 @@ def cmd_directories(args: argparse.Namespace, settings: Settings) -> int:
                     deprovision_policy=args.deprovision_policy,
                     attribute_map=args.attribute_map,
                 ),
+                actor=cli_actor(),
             )
         )
     elif args.action == "list":
@@ -237,7 +244,14 @@ def cmd_directories(args: argparse.Namespace, settings: Settings) -> int:
     elif args.action == "show":
         _print_json(directory_service.get_directory(runtime, args.id))
     elif args.action == "rotate-token":
-        _print_json({"scim_token": directory_service.rotate_scim_token(runtime, args.id)})
+        token = directory_service.rotate_scim_token(runtime, args.id, actor=cli_actor())
+        _print_json({"scim_token": token})
+    elif args.action == "setup-link":
+        _print_json(
+            setup_link_service.create_setup_link(
+                runtime, args.id, days=args.days, actor=cli_actor()
+            )
+        )
     return 0
 
 
@@ -299,6 +313,11 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--tenant")
     actions.add_parser("show").add_argument("id")
     actions.add_parser("rotate-token").add_argument("id")
+    setup_link = actions.add_parser("setup-link", help="a setup link for the customer's IT admin")
+    setup_link.add_argument("id")
+    setup_link.add_argument(
+        "--days", type=int, default=setup_link_service.DEFAULT_DAYS, help="days until it expires"
+    )
     directories.set_defaults(handler=cmd_directories)
     return parser
 

@@ -78,6 +78,12 @@ class Settings(BaseSettings):
     webhook_retry_scale: float = Field(default=1.0, gt=0)
     log_level: str = "info"
 
+    # Operations log (README "Operations: request log, audit log, setup links").
+    request_log_days: int = Field(default=14, ge=1)
+    # Read the client address of audit rows from X-Forwarded-For (only behind a proxy
+    # that sets it; otherwise any client could write its own address).
+    trust_forwarded_for: bool = False
+
     def base_url(self) -> str:
         """The public URL of this deployment, without a trailing slash."""
         if self.public_url:

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import re
 import secrets
+import threading
 import time
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -21,7 +22,14 @@ _ULID_BODY = re.compile(r"[0-7][0-9A-HJKMNP-TV-Z]{25}")
 
 def _ulid_body() -> str:
     """26 characters: 48 bits of milliseconds, then 80 random bits."""
-    value = (time.time_ns() // 1_000_000) << 80 | secrets.randbits(80)
+    return _encode(_ulid_value())
+
+
+def _ulid_value() -> int:
+    return (time.time_ns() // 1_000_000) << 80 | secrets.randbits(80)
+
+
+def _encode(value: int) -> str:
     chars = []
     for _ in range(26):
         chars.append(_CROCKFORD[value & 31])
@@ -81,3 +89,25 @@ def hash_token(token: str) -> str:
     brute-force, and the lookup runs on every SCIM request.
     """
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class MonotonicIds:
+    """Ids that sort in the order this process made them, even within one millisecond.
+
+    ``new_id`` is random within a millisecond, so two audit rows written in the same
+    millisecond could list in the wrong order; this keeps the ULID layout and, when the
+    clock has not moved past the last id, increments the last one instead (the ULID
+    specification's monotonic mode). Across processes, order within a millisecond stays
+    arbitrary.
+    """
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self._last = 0
+        self._lock = threading.Lock()
+
+    def new(self) -> str:
+        with self._lock:
+            value = max(_ulid_value(), self._last + 1)
+            self._last = value
+        return f"{self.prefix}_{_encode(value)}"

@@ -81,3 +81,26 @@ def app_user(admin: httpx.Client, directory: Directory, user_id: str) -> dict[st
     assert response.status_code == 200, response.text
     got: dict[str, Any] = response.json()
     return got
+
+
+def wait_for_requests(
+    admin: httpx.Client, directory_id: str, count: int, **params: Any
+) -> list[dict[str, Any]]:
+    """The directory's request log once it holds ``count`` rows (the writer batches them).
+
+    Bounded: fails after 30 s instead of waiting forever.
+    """
+    import time
+
+    deadline = time.monotonic() + 30
+    while True:
+        response = admin.get(
+            f"/api/v1/directories/{directory_id}/requests", params={"limit": 100, **params}
+        )
+        assert response.status_code == 200, response.text
+        rows: list[dict[str, Any]] = response.json()["data"]
+        if len(rows) >= count:
+            return rows
+        if time.monotonic() > deadline:
+            raise AssertionError(f"expected {count} logged requests, got {len(rows)}")
+        time.sleep(0.05)

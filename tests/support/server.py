@@ -37,6 +37,7 @@ def running_server(settings: Settings) -> Iterator[RunningServer]:
         log_level="warning",
         lifespan="on",
         **server_options(),
+        proxy_headers=False,  # as `scimbridge serve` runs it (cli.py)
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from dataclasses import dataclass
 
 from starlette.requests import Request
 
@@ -10,6 +11,7 @@ from scimbridge.bootstrap import admin_credential
 from scimbridge.errors import Unauthorized
 from scimbridge.ids import hash_token
 from scimbridge.runtime import Runtime
+from scimbridge.services.audit import Actor, admin_token_actor
 
 
 def runtime_of(request: Request) -> Runtime:
@@ -48,3 +50,36 @@ async def require_admin(request: Request) -> Runtime:
     if expected is None or not hmac.compare_digest(hash_token(token), expected):
         raise Unauthorized("a valid admin bearer token is required")
     return runtime
+
+
+def client_address(request: Request) -> str | None:
+    """The address an action came from, for the audit log.
+
+    ``X-Forwarded-For`` is any client's to write, so it is read only when
+    ``SCIMBRIDGE_TRUST_FORWARDED_FOR`` says a proxy in front sets it; then its last entry
+    is taken, the one that proxy appended (the address it saw), never one the client sent.
+    """
+    if runtime_of(request).settings.trust_forwarded_for:
+        forwarded = request.headers.get("x-forwarded-for", "").split(",")[-1].strip()
+        if forwarded:
+            return forwarded[:64]
+    return request.client.host if request.client else None
+
+
+@dataclass(frozen=True)
+class AdminCall:
+    """An authenticated admin request: the runtime and who acts, for the audit log."""
+
+    runtime: Runtime
+    actor: Actor
+
+
+async def require_admin_call(request: Request) -> AdminCall:
+    """FastAPI dependency for admin *actions*: :func:`require_admin` plus the actor.
+
+    The actor is named by the hash of the token presented (checked just above), not a
+    hash cached at start-up, which a reset makes stale.
+    """
+    runtime = await require_admin(request)
+    token = bearer_token(request) or ""
+    return AdminCall(runtime, admin_token_actor(hash_token(token), client_address(request)))

@@ -9,19 +9,25 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from scimbridge.api.admin_models import DirectoryCreate, DirectoryUpdate
-from scimbridge.api.deps import require_admin
+from scimbridge.api.deps import AdminCall, require_admin, require_admin_call
 from scimbridge.api.responses import json_response
 from scimbridge.runtime import Runtime
 from scimbridge.services import directories as service
 
 router = APIRouter(prefix="/api/v1/directories", tags=["directories"])
 Admin = Annotated[Runtime, Depends(require_admin)]
+AdminAction = Annotated[AdminCall, Depends(require_admin_call)]
 
 
 @router.post("", status_code=201)
-async def create_directory(body: DirectoryCreate, runtime: Admin) -> Response:
+async def create_directory(body: DirectoryCreate, call: AdminAction) -> Response:
     data = service.DirectoryInput(**body.model_dump())
-    return json_response(await run_in_threadpool(service.create_directory, runtime, data), 201)
+    return json_response(
+        await run_in_threadpool(
+            lambda: service.create_directory(call.runtime, data, actor=call.actor)
+        ),
+        201,
+    )
 
 
 @router.get("")
@@ -43,20 +49,26 @@ async def get_directory(directory_id: str, runtime: Admin) -> Response:
 
 
 @router.patch("/{directory_id}")
-async def update_directory(directory_id: str, body: DirectoryUpdate, runtime: Admin) -> Response:
+async def update_directory(directory_id: str, body: DirectoryUpdate, call: AdminAction) -> Response:
     changes = body.model_dump(exclude_unset=True)
     return json_response(
-        await run_in_threadpool(service.update_directory, runtime, directory_id, changes)
+        await run_in_threadpool(
+            lambda: service.update_directory(call.runtime, directory_id, changes, actor=call.actor)
+        )
     )
 
 
 @router.delete("/{directory_id}", status_code=204)
-async def delete_directory(directory_id: str, runtime: Admin) -> Response:
-    await run_in_threadpool(service.delete_directory, runtime, directory_id)
+async def delete_directory(directory_id: str, call: AdminAction) -> Response:
+    await run_in_threadpool(
+        lambda: service.delete_directory(call.runtime, directory_id, actor=call.actor)
+    )
     return Response(status_code=204)
 
 
 @router.post("/{directory_id}/scim-token")
-async def rotate_scim_token(directory_id: str, runtime: Admin) -> Response:
-    token = await run_in_threadpool(service.rotate_scim_token, runtime, directory_id)
+async def rotate_scim_token(directory_id: str, call: AdminAction) -> Response:
+    token = await run_in_threadpool(
+        lambda: service.rotate_scim_token(call.runtime, directory_id, actor=call.actor)
+    )
     return json_response({"scim_token": token})

@@ -1,20 +1,22 @@
-"""Health and readiness probes for load balancers and orchestrators."""
+"""Health and readiness probes, metrics, and the SCIM request log and audit log."""
 
 from __future__ import annotations
 
 import logging
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import Scope
 
-from scimbridge.api.deps import runtime_of
+from scimbridge.api.deps import require_admin, runtime_of
 from scimbridge.api.responses import json_response
 from scimbridge.observability import metrics as observed
 from scimbridge.runtime import Runtime
+from scimbridge.services import audit, operations_log
 from scimbridge.store import backlog as backlog_store
 from scimbridge.store import directories as directory_store
 from scimbridge.store import migrate, unit_of_work
@@ -89,3 +91,45 @@ async def readyz(request: Request) -> Response:
     return json_response(
         {"status": "ok" if ready else "unavailable", "detail": reason}, 200 if ready else 503
     )
+
+
+# --------------------------------------------------------------------------- request and audit log
+
+Admin = Annotated[Runtime, Depends(require_admin)]
+Limit = Annotated[int, Query(ge=1, le=100)]
+
+
+@router.get("/api/v1/directories/{directory_id}/requests")
+async def list_requests(
+    directory_id: str,
+    runtime: Admin,
+    after: str | None = None,
+    limit: Limit = 10,
+    status: Annotated[int | None, Query(ge=100, le=599)] = None,
+    errors_only: bool = False,
+) -> Response:
+    """The directory's SCIM request log, newest first (README: Operations)."""
+    data, cursor = await run_in_threadpool(
+        lambda: operations_log.list_requests(
+            runtime, directory_id, after=after, limit=limit, status=status, errors_only=errors_only
+        )
+    )
+    return json_response({"data": data, "list_metadata": {"after": cursor}})
+
+
+@router.get("/api/v1/directories/{directory_id}/requests/{request_id}")
+async def get_request(directory_id: str, request_id: str, runtime: Admin) -> Response:
+    return json_response(
+        await run_in_threadpool(operations_log.get_request, runtime, directory_id, request_id)
+    )
+
+
+@router.get("/api/v1/audit-log")
+async def list_audit_log(
+    runtime: Admin, after: str | None = None, limit: Limit = 10, directory_id: str | None = None
+) -> Response:
+    """Admin actions, newest first (README: Operations)."""
+    data, cursor = await run_in_threadpool(
+        lambda: audit.list_audit_log(runtime, after=after, limit=limit, directory_id=directory_id)
+    )
+    return json_response({"data": data, "list_metadata": {"after": cursor}})

@@ -24,6 +24,7 @@ from starlette.types import Receive, Scope, Send
 
 from scimbridge.api.bodies import parse_json
 from scimbridge.api.deps import bearer_token, runtime_of
+from scimbridge.api.request_capture import recorded
 from scimbridge.api.responses import scim_response
 from scimbridge.scim import discovery, listing
 from scimbridge.scim.errors import ScimError, not_found
@@ -229,11 +230,12 @@ async def delete(request: Request) -> Response:
 
 
 class ScimRoute(Route):
-    """A route that records itself in the scope, so metrics label it by its template."""
+    """A route that records itself in the scope, so metrics label it by its template,
+    and every request in the directory's SCIM request log (``api/request_capture.py``)."""
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["route"] = self
-        await super().handle(scope, receive, send)
+        await recorded(super().handle, scope, receive, send)
 
 
 def _route(path: str, endpoint: Callable[[Request], Any], method: str) -> ScimRoute:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from scimbridge.api.deps import require_admin
+from scimbridge.api.deps import AdminCall, require_admin, require_admin_call
 from scimbridge.api.responses import json_response
 from scimbridge.runtime import Runtime
 from scimbridge.services import webhooks as service
@@ -34,5 +34,7 @@ async def list_deliveries(
 
 
 @router.post("/events/{event_id}/replay")
-async def replay_event(event_id: str, runtime: Admin) -> Response:
-    return json_response(await service.replay_event(runtime, event_id))
+async def replay_event(
+    event_id: str, call: Annotated[AdminCall, Depends(require_admin_call)]
+) -> Response:
+    return json_response(await service.replay_event(call.runtime, event_id, actor=call.actor))

@@ -22,6 +22,7 @@ import psycopg
 from sqlalchemy import Engine
 
 from scimbridge.config import Settings
+from scimbridge.events.maintenance import run_maintenance
 from scimbridge.events.recovery import RecoveryPolicy
 from scimbridge.events.schedule import RetrySchedule
 from scimbridge.events.worker import DeliveryWorker, WorkerConfig
@@ -82,12 +83,14 @@ async def listen_for_commits(engine: Engine, worker: DeliveryWorker, stop: async
 async def run_worker(runtime: Runtime, stop: asyncio.Event) -> None:
     worker = build_worker(runtime)
     listener = asyncio.create_task(listen_for_commits(runtime.engine, worker, stop))
+    maintenance = asyncio.create_task(run_maintenance(runtime, stop))
     try:
         await worker.run(stop)
     finally:
-        listener.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await listener
+        for task in (listener, maintenance):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 def stop_on_exit_signals(stop: asyncio.Event) -> Callable[[], None]:

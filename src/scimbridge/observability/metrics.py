@@ -80,6 +80,16 @@ DELIVERIES = Counter(
     ["outcome"],
     registry=_REGISTRY,
 )
+REQUEST_LOG_DROPPED = Counter(
+    "scimbridge_request_log_dropped",
+    "SCIM request log rows dropped (queue full or the database refused a batch).",
+    registry=_REGISTRY,
+)
+REQUEST_LOG_WRITTEN = Counter(
+    "scimbridge_request_log_written",
+    "SCIM request log rows written.",
+    registry=_REGISTRY,
+)
 
 
 def status_class(status: int) -> str:

@@ -22,7 +22,8 @@ from scimbridge.directory.models import DirectoryRecord
 from scimbridge.directory.normalize import effective_attribute_map
 from scimbridge.errors import InvalidRequest, NotFound, ProviderNotAvailable
 from scimbridge.runtime import Runtime
-from scimbridge.services import cursors, webhook_urls
+from scimbridge.services import audit, cursors, webhook_urls
+from scimbridge.services.audit import Actor
 from scimbridge.store import deliveries as delivery_store
 from scimbridge.store import directories as store
 from scimbridge.store import unit_of_work
@@ -138,7 +139,7 @@ def validate_attribute_map(mapping: dict[str, str]) -> dict[str, str]:
         raise InvalidRequest(str(error)) from None
 
 
-def create_directory(runtime: Runtime, data: DirectoryInput) -> dict[str, Any]:
+def create_directory(runtime: Runtime, data: DirectoryInput, *, actor: Actor) -> dict[str, Any]:
     validate_provider(data.provider)
     policy = validate_deprovision_policy(
         default_policy(data.provider)
@@ -172,6 +173,14 @@ def create_directory(runtime: Runtime, data: DirectoryInput) -> dict[str, Any]:
         )
         delivery_store.create_cursor(connection, directory_id, 0, runtime.clock.now())
         record = _require(connection, directory_id)
+        audit.record(
+            connection,
+            runtime.clock.now(),
+            actor,
+            "directory.created",
+            directory_id=directory_id,
+            details=audit.created_details(record, secret is not None, data.connection is not None),
+        )
         body = directory_object(runtime, connection, record)
     body["scim_token"] = token
     if generated_secret:
@@ -209,7 +218,7 @@ def list_directories(
 
 
 def update_directory(
-    runtime: Runtime, directory_id: str, changes: dict[str, Any]
+    runtime: Runtime, directory_id: str, changes: dict[str, Any], *, actor: Actor
 ) -> dict[str, Any]:
     """Apply a partial update; only the fields present in ``changes`` are touched."""
     values: dict[str, Any] = {}
@@ -256,27 +265,53 @@ def update_directory(
         if values:
             values["updated_at"] = now
             store.update_directory(connection, current.id, values)
+        audit.record(
+            connection,
+            runtime.clock.now(),
+            actor,
+            "directory.updated",
+            directory_id=directory_id,
+            details={"changed": audit.directory_changes(current, values)},
+        )
         body = directory_object(runtime, connection, _require(connection, directory_id))
     if generated_secret:
         body["webhook_secret"] = generated_secret
     return body
 
 
-def delete_directory(runtime: Runtime, directory_id: str) -> None:
+def delete_directory(runtime: Runtime, directory_id: str, *, actor: Actor) -> None:
     with unit_of_work.write(runtime.engine) as connection:
-        if not store.delete_directory(connection, directory_id):
-            raise NotFound(f"directory {directory_id} not found")
-
-
-def rotate_scim_token(runtime: Runtime, directory_id: str) -> str:
-    """A new SCIM token; the old one fails from the next request on (its hash is gone)."""
-    token = ids.scim_token()
-    with unit_of_work.write(runtime.engine) as connection:
-        updated = store.update_directory(
+        current = _require(connection, directory_id)
+        store.delete_directory(connection, directory_id)
+        audit.record(
             connection,
-            directory_id,
-            {"scim_token_hash": ids.hash_token(token), "updated_at": runtime.clock.now()},
+            runtime.clock.now(),
+            actor,
+            "directory.deleted",
+            directory_id=directory_id,
+            details={"name": current.name, "tenant": current.tenant},
         )
-        if not updated:
-            raise NotFound(f"directory {directory_id} not found")
+
+
+def rotate_scim_token(runtime: Runtime, directory_id: str, *, actor: Actor) -> str:
+    """A new SCIM token; the old one fails from the next request on (its hash is gone)."""
+    with unit_of_work.write(runtime.engine) as connection:
+        return rotate_scim_token_in(connection, runtime, directory_id, actor)
+
+
+def rotate_scim_token_in(
+    connection: Connection, runtime: Runtime, directory_id: str, actor: Actor
+) -> str:
+    """:func:`rotate_scim_token` inside the caller's transaction (the setup portal's too)."""
+    token = ids.scim_token()
+    updated = store.update_directory(
+        connection,
+        directory_id,
+        {"scim_token_hash": ids.hash_token(token), "updated_at": runtime.clock.now()},
+    )
+    if not updated:
+        raise NotFound(f"directory {directory_id} not found")
+    audit.record(
+        connection, runtime.clock.now(), actor, "scim_token.rotated", directory_id=directory_id
+    )
     return token

@@ -11,7 +11,7 @@ from scimbridge.events.attempt import attempt_record, send
 from scimbridge.events.embedded import worker_config
 from scimbridge.events.transport import webhook_client
 from scimbridge.runtime import Runtime
-from scimbridge.services import cursors
+from scimbridge.services import audit, cursors
 from scimbridge.store import deliveries as store
 from scimbridge.store import directories as directory_store
 from scimbridge.store import unit_of_work
@@ -52,7 +52,7 @@ def list_deliveries(
     return data, page[-1].id if len(rows) > limit else None
 
 
-async def replay_event(runtime: Runtime, event_id: str) -> dict[str, Any]:
+async def replay_event(runtime: Runtime, event_id: str, *, actor: audit.Actor) -> dict[str, Any]:
     """Send one event again now, signed afresh with the same ``webhook-id``.
 
     The ordered cursor does not move: a replay is an extra copy, never a way to skip.
@@ -82,7 +82,7 @@ async def replay_event(runtime: Runtime, event_id: str) -> dict[str, Any]:
             total_timeout=config.total_timeout,
         )
     attempt = attempt_record(head, 1, "replay", outcome, started)
-    await asyncio.to_thread(_record, runtime, attempt)
+    await asyncio.to_thread(_record, runtime, attempt, actor)
     return {
         "event_id": event_id,
         "status_code": outcome.status_code,
@@ -92,6 +92,16 @@ async def replay_event(runtime: Runtime, event_id: str) -> dict[str, Any]:
     }
 
 
-def _record(runtime: Runtime, attempt: store.Attempt) -> None:
+def _record(runtime: Runtime, attempt: store.Attempt, actor: audit.Actor) -> None:
+    """The attempt and the ``event.replayed`` audit row commit together."""
     with unit_of_work.write(runtime.engine) as connection:
         store.record_attempt(connection, attempt)
+        audit.record(
+            connection,
+            runtime.clock.now(),
+            actor,
+            "event.replayed",
+            directory_id=attempt.directory_id,
+            target_id=attempt.event_id,
+            details={"status_code": attempt.status_code, "error": attempt.error},
+        )

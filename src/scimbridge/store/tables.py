@@ -243,3 +243,75 @@ deliveries = Table(
     Index("ix_deliveries_directory_id_id", "directory_id", "id"),
     Index("ix_deliveries_event_id", "event_id"),
 )
+
+# The SCIM request log (observability/redact.py decides what a stored body may hold).
+# Ids are time-ordered (``request_<ULID>``), so ``(directory_id, id)`` serves the
+# newest-first pages; ``failed`` is ``status >= 400`` kept as a column (and held to it by
+# a CHECK) so "errors only" and the setup portal's "errors in the last hour" are index
+# seeks; ``received_at`` is indexed for the retention prune.
+request_log = Table(
+    "request_log",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    _directory_fk(),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("method", String(10), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("query", Text, nullable=True),
+    Column("status", Integer, nullable=False),
+    Column("failed", Boolean, nullable=False),
+    Column("duration_us", BigInteger, nullable=False),
+    Column("scim_type", String(40), nullable=True),
+    Column("error_detail", Text, nullable=True),
+    Column("user_agent", String(512), nullable=True),
+    Column("idp", String(20), nullable=True),
+    Column("resource_id", String(512), nullable=True),
+    Column("request_body", Text, nullable=True),
+    Column("request_bytes", Integer, nullable=False),
+    Column("request_truncated", Boolean, nullable=False),
+    Column("response_body", Text, nullable=True),
+    Column("response_bytes", Integer, nullable=False),
+    Column("response_truncated", Boolean, nullable=False),
+    CheckConstraint("status BETWEEN 100 AND 599", name="status"),
+    CheckConstraint("failed = (status >= 400)", name="failed"),
+    CheckConstraint("duration_us >= 0", name="duration_us"),
+    Index("ix_request_log_directory_id_id", "directory_id", "id"),
+    Index("ix_request_log_directory_id_failed_id", "directory_id", "failed", "id"),
+    Index("ix_request_log_directory_id_status_id", "directory_id", "status", "id"),
+    Index("ix_request_log_received_at", "received_at"),
+)
+
+AUDIT_ACTOR_KINDS = ("admin_token", "cli", "setup_link", "session")
+
+# Admin actions. No foreign key to directories on purpose: the audit trail of a deleted
+# directory (including its ``directory.deleted`` row) must outlive it.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("actor_kind", String(20), nullable=False),
+    Column("actor_id", String(200), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("directory_id", String(64), nullable=True),
+    Column("target_id", String(200), nullable=True),
+    Column("details", JSONDocument, nullable=False),
+    Column("address", String(64), nullable=True),
+    CheckConstraint(_in("actor_kind", AUDIT_ACTOR_KINDS), name="actor_kind"),
+    Index("ix_audit_log_directory_id_id", "directory_id", "id"),
+)
+
+# Customer setup links: only the SHA-256 of the token is kept (like SCIM tokens).
+setup_links = Table(
+    "setup_links",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    _directory_fk(),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+    Column("created_by", String(200), nullable=False),
+    CheckConstraint("expires_at > created_at", name="expires_at"),
+    Index("ix_setup_links_directory_id_id", "directory_id", "id"),
+)

@@ -1,0 +1,73 @@
+"""Reading the SCIM request log, for the admin API (and later the console and portal)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row
+
+from scimbridge.clock import isoformat
+from scimbridge.errors import NotFound
+from scimbridge.runtime import Runtime
+from scimbridge.store import directories as directory_store
+from scimbridge.store import request_log as store
+from scimbridge.store import unit_of_work
+
+
+def _summary(row: Row[Any]) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "directory_id": row.directory_id,
+        "received_at": isoformat(row.received_at),
+        "method": row.method,
+        "path": row.path,
+        "query": row.query,
+        "status": row.status,
+        "duration_ms": round(row.duration_us / 1000, 3),
+        "error": ({"scim_type": row.scim_type, "detail": row.error_detail} if row.failed else None),
+        "user_agent": row.user_agent,
+        "idp": row.idp,
+        "resource_id": row.resource_id,
+        "request_bytes": row.request_bytes,
+        "response_bytes": row.response_bytes,
+    }
+
+
+def list_requests(
+    runtime: Runtime,
+    directory_id: str,
+    *,
+    after: str | None,
+    limit: int,
+    status: int | None = None,
+    errors_only: bool = False,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A newest-first page of summaries (no bodies); the cursor is the last row's id."""
+    with unit_of_work.read(runtime.engine) as connection:
+        if directory_store.get_directory(connection, directory_id) is None:
+            raise NotFound(f"directory {directory_id} not found")
+        rows = store.list_requests(
+            connection,
+            directory_id,
+            after=after,
+            limit=limit + 1,
+            status=status,
+            errors_only=errors_only,
+        )
+    page = rows[:limit]
+    return [_summary(row) for row in page], page[-1].id if len(rows) > limit else None
+
+
+def get_request(runtime: Runtime, directory_id: str, request_id: str) -> dict[str, Any]:
+    """One request with its redacted bodies (each a JSON text, cut at 8 KiB if marked)."""
+    with unit_of_work.read(runtime.engine) as connection:
+        row = store.get_request(connection, directory_id, request_id)
+    if row is None:
+        raise NotFound(f"request {request_id} not found in directory {directory_id}")
+    return {
+        **_summary(row),
+        "request_body": row.request_body,
+        "request_truncated": row.request_truncated,
+        "response_body": row.response_body,
+        "response_truncated": row.response_truncated,
+    }
