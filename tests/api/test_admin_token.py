@@ -9,6 +9,7 @@ import pytest
 
 from scimbridge import cli
 from scimbridge.bootstrap import admin_credential, reset_admin_token
+from scimbridge.services.audit import cli_actor
 from scimbridge.store.engine import create_db_engine
 from tests.conftest import make_settings
 from tests.support.server import running_server
@@ -38,7 +39,7 @@ def test_a_reset_ends_the_old_token_on_the_very_next_request(
     monkeypatch.delenv("SCIMBRIDGE_ADMIN_TOKEN", raising=False)
     engine = create_db_engine(database_url)
     try:
-        old_token = reset_admin_token(engine)
+        old_token = reset_admin_token(engine, actor=cli_actor())
         before = admin_credential(engine).generation
     finally:
         engine.dispose()

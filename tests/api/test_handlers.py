@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from scimbridge.app import create_app
 from scimbridge.runtime import Runtime
 from scimbridge.services import directories as directory_service
+from scimbridge.services.audit import cli_actor
 from tests.conftest import make_settings
 
 Message = dict[str, Any]
@@ -62,7 +63,9 @@ def http_scope(method: str, path: str, headers: list[tuple[bytes, bytes]]) -> Me
 
 async def post_then_hang_up(app: FastAPI, runtime: Runtime) -> list[Message]:
     created = directory_service.create_directory(
-        runtime, directory_service.DirectoryInput(name="Acme", tenant="acme", provider="okta")
+        runtime,
+        directory_service.DirectoryInput(name="Acme", tenant="acme", provider="okta"),
+        actor=cli_actor(),
     )
     arriving = [
         {"type": "http.request", "body": b'{"schemas": ["urn:ietf', "more_body": True},

@@ -7,10 +7,16 @@ from typing import Any
 
 import orjson
 import pytest
+from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine, select
 
 from scimbridge.observability.redact import REDACTED
-from scimbridge.services.request_recorder import CapturedRequest, RequestRecorder, build_row
+from scimbridge.services.request_recorder import (
+    CapturedRequest,
+    RequestLogMetrics,
+    RequestRecorder,
+    build_row,
+)
 from scimbridge.store import unit_of_work
 from scimbridge.store.tables import request_log
 from tests.support.runtime import ManualClock, make_runtime, new_directory
@@ -128,7 +134,7 @@ class TestRecorder:
     def test_full_queue_drops_and_counts_instead_of_blocking(
         self, engine: Engine, directory_id: str
     ) -> None:
-        recorder = RequestRecorder(engine, max_rows=2)
+        recorder = RequestRecorder(engine, RequestLogMetrics(CollectorRegistry()), max_rows=2)
         accepted = [recorder.submit(captured(directory_id)) for _ in range(5)]
         assert accepted == [True, True, False, False, False]
         assert recorder.dropped_total == 3
