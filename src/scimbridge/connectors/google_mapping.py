@@ -40,8 +40,14 @@ GOOGLE_GROUP_SCHEMA = "urn:scimbridge:google:1.0:Group"
 _SCIM_EMAIL_TYPES = frozenset({"work", "home", "other"})
 
 # Fields consumed by the core/enterprise mapping; the rest of the resource is kept raw.
-# ``kind`` and ``etag`` describe the API response, not the person.
-_NOT_RAW = frozenset({"kind", "etag", "id", "primaryEmail", "name", "emails"})
+# ``kind`` and ``etag`` describe the API response, not the person; ``lastLoginTime`` and
+# ``thumbnailPhotoEtag`` change on every sign-in or photo refresh and would turn each
+# sync into a ``user.updated`` for every active person.
+_VOLATILE = frozenset({"kind", "etag", "lastLoginTime", "thumbnailPhotoEtag"})
+_NOT_RAW = _VOLATILE | {"id", "primaryEmail", "name", "emails"}
+# ``directMembersCount`` moves with every membership change, which the membership
+# events already report.
+_GROUP_NOT_RAW = _VOLATILE | {"id", "name", "directMembersCount"}
 
 
 def _text(value: Any) -> str | None:
@@ -174,8 +180,8 @@ def group_resource(group: Mapping[str, Any]) -> dict[str, Any]:
     """One Directory API ``Group`` → a SCIM Group resource without members.
 
     ``name`` is the display name; when a group has none, its ``email`` stands in (both
-    are shown in the Admin console's group list). ``email`` and ``description`` are kept
-    under :data:`GOOGLE_GROUP_SCHEMA`.
+    are shown in the Admin console's group list). ``email``, ``description`` and the rest
+    are kept under :data:`GOOGLE_GROUP_SCHEMA`.
     """
     source_id = _text(group.get("id"))
     if source_id is None:
@@ -184,7 +190,7 @@ def group_resource(group: Mapping[str, Any]) -> dict[str, Any]:
     raw = {
         key: value
         for key, value in group.items()
-        if key not in {"kind", "etag", "id", "name"} and value is not None
+        if key not in _GROUP_NOT_RAW and value is not None
     }
     resource: dict[str, Any] = {
         "schemas": [CORE_GROUP_SCHEMA],
