@@ -12,8 +12,8 @@ local fake, without adding ``requests``.
 Token errors are classified here (RFC 6749 §5.2 error codes as Google uses them):
 ``invalid_grant`` (unknown or deleted key, bad signature, revoked refresh token, a
 subject that is not a user) and ``invalid_client`` → ``credentials``;
-``unauthorized_client`` / ``access_denied`` (the client id is not granted these scopes
-under Domain-wide delegation) → ``permission``.
+``unauthorized_client`` / ``access_denied`` / ``invalid_scope`` (the client id is not
+granted these scopes under Domain-wide delegation) → ``permission``.
 """
 
 from __future__ import annotations
@@ -105,7 +105,9 @@ def build_credentials(connection: Mapping[str, Any]) -> Credentials:
         client_id=str(connection["client_id"]),
         client_secret=str(connection["client_secret"]),
         token_uri=token_uri,
-        scopes=list(SCOPES),
+        # No ``scope`` on refresh: the token carries what the admin consented to, and a
+        # missing scope then shows as a 403 naming the API call it blocks.
+        scopes=None,
     )
     return refresh
 
@@ -142,7 +144,7 @@ class AccessToken:
 
 def _classify_refresh_error(exc: google.auth.exceptions.RefreshError) -> SourceError:
     code = _error_code(exc)
-    if code in {"unauthorized_client", "access_denied"}:
+    if code in {"unauthorized_client", "access_denied", "invalid_scope"}:
         return SourceError(
             "permission",
             f"Google refused to issue a token for the Directory API scopes ({exc}). "
