@@ -12,7 +12,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from scimbridge.connectors.google import GoogleSource, RetryPolicy, validate_connection
-from tests.support.fake_google import FakeGoogle, fake_google, new_key
+from tests.support.fake_google import FakeGoogle, new_key
+from tests.support.fake_google_server import fake_google
 
 
 @dataclass

@@ -374,3 +374,14 @@ def test_validate_connection_needs_the_whole_refresh_token_triple(missing: str) 
         validate_connection(oauth)
     with pytest.raises(ValueError, match="give service_account"):
         validate_connection({})
+
+
+def test_group_deleted_between_groups_and_members_has_no_members(
+    google: FakeGoogle, sa_key: rsa.RSAPrivateKey, open_google: Any
+) -> None:
+    _, _, eng = nested(google)
+    source = open_google(sa_connection(google, sa_key))
+    listed = {g.source_id: g for g in source.groups()}
+    del google.groups[eng["id"]]
+    assert list(source.members(listed[eng["id"]])) == []
+    assert google.pages(f"{eng['id']}/members") == [(0, 404)]

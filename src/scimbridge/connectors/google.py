@@ -285,7 +285,7 @@ class GoogleSource:
             params["includeDerivedMembership"] = "true"
         path = f"groups/{quote(group.source_id, safe='')}/members"
         seen: set[str] = set()
-        for member in self._list(path, params, "members"):
+        for member in self._list(path, params, "members", gone_ok=True):
             kind = member.get("type")
             if kind == "CUSTOMER":
                 ids: Iterator[str] = (
@@ -309,13 +309,15 @@ class GoogleSource:
             "maxResults": str(_USERS_PAGE),
         }
 
-    def _list(self, path: str, params: Mapping[str, str], key: str) -> Iterator[Mapping[str, Any]]:
+    def _list(
+        self, path: str, params: Mapping[str, str], key: str, *, gone_ok: bool = False
+    ) -> Iterator[Mapping[str, Any]]:
         page_token: str | None = None
         while True:
             query = dict(params)
             if page_token:
                 query["pageToken"] = page_token
-            body = self._get(path, query)
+            body = self._get(path, query, gone_ok=gone_ok)
             items = body.get(key) or []
             if not isinstance(items, list):
                 raise SourceError("invalid_data", f"Google's {key} list is not a list")
@@ -327,8 +329,15 @@ class GoogleSource:
                 return
             page_token = str(token)
 
-    def _get(self, path: str, query: Mapping[str, str]) -> Mapping[str, Any]:
-        """One page; retried as the module notes say, always with the same query."""
+    def _get(
+        self, path: str, query: Mapping[str, str], *, gone_ok: bool = False
+    ) -> Mapping[str, Any]:
+        """One page; retried as the module notes say, always with the same query.
+
+        ``gone_ok``: a 404 is an empty page. ``members.list`` of a group deleted after
+        ``groups.list`` listed it answers 404 ("Resource Not Found: groupKey"); failing
+        the whole run for that race would stall a busy account, and the next run no
+        longer sees the group."""
         what = f"{path} ({', '.join(f'{k}={v}' for k, v in query.items() if k != 'pageToken')})"
         refreshed = False
         last: SourceError | None = None
@@ -359,6 +368,9 @@ class GoogleSource:
                 refreshed = True  # the token may have expired on Google's side: once more
                 self._token.bearer(force_refresh=True)
                 continue
+            if response.status_code == 404 and gone_ok:
+                self._pages += 1
+                return {}
             outcome = _classify(response, what)
             if isinstance(outcome, SourceError):
                 raise outcome
