@@ -231,24 +231,25 @@ def test_rate_limit_then_success_resumes_the_same_page(
     assert source.pages_fetched == 3
 
 
+@pytest.mark.parametrize(
+    ("retry_after", "requests", "waited"),
+    [("1", 4, [1.0, 1.0, 1.0]), ("3600", 1, [])],  # 3600 s: beyond max_wait, stop at once
+)
 def test_rate_limit_that_does_not_end_is_rate_limited(
-    google: FakeGoogle, sa_key: rsa.RSAPrivateKey, open_google: Any, waits: Waits
+    google: FakeGoogle,
+    sa_key: rsa.RSAPrivateKey,
+    open_google: Any,
+    waits: Waits,
+    retry_after: str,
+    requests: int,
+    waited: list[float],
 ) -> None:
-    google.fail(429, reason="rateLimitExceeded", retry_after="1", path=USERS, times=99)
+    google.fail(429, reason="rateLimitExceeded", retry_after=retry_after, path=USERS, times=99)
     error = fetch_error(open_google(sa_connection(google, sa_key)))
     assert error.kind == "rate_limited"
-    assert error.retry_after == 1.0
-    assert len(google.pages(USERS)) == 4  # the policy's attempts
-
-
-def test_retry_after_beyond_the_wait_limit_stops_at_once(
-    google: FakeGoogle, sa_key: rsa.RSAPrivateKey, open_google: Any, waits: Waits
-) -> None:
-    google.fail(429, reason="rateLimitExceeded", retry_after="3600", path=USERS, times=99)
-    error = fetch_error(open_google(sa_connection(google, sa_key)))
-    assert error.kind == "rate_limited"
-    assert error.retry_after == 3600.0
-    assert waits.asked == []
+    assert error.retry_after == float(retry_after)
+    assert len(google.pages(USERS)) == requests
+    assert waits.asked == waited
 
 
 def test_server_errors_are_retried_with_growing_backoff(

@@ -17,8 +17,8 @@ Reads three list methods of the Directory API reference, page by page:
 
 Paging follows ``nextPageToken`` until it is absent. Every request is retried on 429,
 403 ``rateLimitExceeded``/``userRateLimitExceeded``/``quotaExceeded``, 5xx and connection
-errors with truncated exponential backoff and jitter (Google: "Admin SDK: Limits and
-Quotas" asks for exactly that), honouring ``Retry-After``; a retry repeats the same
+errors with truncated exponential backoff and jitter (Google: "Directory API: Limits
+and Quotas" asks for exactly that), honouring ``Retry-After``; a retry repeats the same
 request with the same ``pageToken``, so the pages already read are never fetched again.
 Errors come back in Google's JSON error body (``{"error": {"code", "message",
 "errors": [{"domain", "reason", "message"}], "status"}}``) and are classified into
@@ -259,25 +259,30 @@ class GoogleSource:
         self._client.close()
 
     def users(self) -> Iterator[SourceUser]:
-        for item in self._list("users", self._user_params("full"), "users"):
-            try:
-                resource = user_resource(item)
-            except ValueError as exc:
-                raise SourceError(
-                    "invalid_data", f"Google returned a user we cannot use: {exc}"
-                ) from exc
+        for resource in self._mapped("users", self._user_params("full"), user_resource):
             yield SourceUser(str(resource["externalId"]), resource)
 
     def groups(self) -> Iterator[SourceGroup]:
         params = {"customer": self._connection["customer"], "maxResults": str(_GROUPS_PAGE)}
-        for item in self._list("groups", params, "groups"):
+        for resource in self._mapped("groups", params, group_resource):
+            yield SourceGroup(str(resource["externalId"]), resource)
+
+    def _mapped(
+        self,
+        key: str,
+        params: Mapping[str, str],
+        mapper: Callable[[Mapping[str, Any]], dict[str, Any]],
+    ) -> Iterator[dict[str, Any]]:
+        """``users``/``groups`` pages, each item mapped; an unmappable one stops the run
+        (skipping it would make the person look deleted)."""
+        for item in self._list(key, params, key):
             try:
-                resource = group_resource(item)
+                resource = mapper(item)
             except ValueError as exc:
                 raise SourceError(
-                    "invalid_data", f"Google returned a group we cannot use: {exc}"
+                    "invalid_data", f"Google returned {key} we cannot use: {exc}"
                 ) from exc
-            yield SourceGroup(str(resource["externalId"]), resource)
+            yield resource
 
     def members(self, group: SourceGroup) -> Iterator[str]:
         params = {"maxResults": str(_MEMBERS_PAGE)}
