@@ -386,3 +386,13 @@ def test_group_deleted_between_groups_and_members_has_no_members(
     del google.groups[eng["id"]]
     assert list(source.members(listed[eng["id"]])) == []
     assert google.pages(f"{eng['id']}/members") == [(0, 404)]
+
+
+@pytest.mark.parametrize("broken", ["not an object", {"kind": "admin#directory#user", "id": "9"}])
+def test_a_user_google_should_never_send_stops_the_run(
+    google: FakeGoogle, sa_key: rsa.RSAPrivateKey, open_google: Any, broken: Any
+) -> None:
+    """Skipping it would make the person look deleted to reconciliation."""
+    google.users["broken"] = broken
+    error = fetch_error(open_google(sa_connection(google, sa_key)))
+    assert error.kind == "invalid_data"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from scimbridge.connectors.google_mapping import (
     CORE_USER_SCHEMA,
@@ -165,3 +167,39 @@ def test_group() -> None:
 def test_group_without_name_is_shown_by_email() -> None:
     resource = group_resource({"id": "g1", "email": "all@example.com", "name": ""})
     assert resource["displayName"] == "all@example.com"
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+FIELDS = ("name", "emails", "externalIds", "relations", "organizations", "suspended", "archived")
+
+
+@given(
+    junk=st.dictionaries(
+        st.sampled_from(FIELDS) | st.text(max_size=8),
+        JSON
+        | st.lists(
+            st.dictionaries(
+                st.sampled_from(["type", "value", "address", "primary", "customType", "title"]),
+                JSON,
+            ),
+            max_size=3,
+        ),
+        max_size=6,
+    )
+)
+@example(junk={"emails": [{"address": "x@example.com", "type": ["work"]}]})
+@example(junk={"name": "Ada", "organizations": {"title": "x"}, "relations": [None, 3]})
+def test_any_shape_of_the_other_fields_maps_without_crashing(junk: dict[str, Any]) -> None:
+    """Whatever Google puts in the optional fields, a user with an id and a primaryEmail
+    maps (malformed parts are ignored), and the result is a SCIM User with that identity."""
+    resource = user_resource({**junk, "id": "7", "primaryEmail": "p@example.com"})
+    assert resource["externalId"] == "7"
+    assert resource["userName"] == "p@example.com"
+    assert isinstance(resource["active"], bool)
+    assert resource["emails"][0] == {"value": "p@example.com", "type": "work", "primary": True}

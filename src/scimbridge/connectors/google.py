@@ -191,9 +191,10 @@ def _google_error(response: httpx.Response) -> tuple[str, set[str]]:
     error = body.get("error") if isinstance(body, Mapping) else None
     if not isinstance(error, Mapping):
         return str(body)[:200], set()
+    details = error.get("errors")
     reasons = {
         str(item.get("reason"))
-        for item in error.get("errors") or []
+        for item in (details if isinstance(details, list) else [])
         if isinstance(item, Mapping) and item.get("reason")
     }
     return str(error.get("message") or response.reason_phrase), reasons
@@ -327,8 +328,9 @@ class GoogleSource:
             if not isinstance(items, list):
                 raise SourceError("invalid_data", f"Google's {key} list is not a list")
             for item in items:
-                if isinstance(item, Mapping):
-                    yield item
+                if not isinstance(item, Mapping):  # skipping it could read as a deletion
+                    raise SourceError("invalid_data", f"Google's {key} list holds a non-object")
+                yield item
             token = body.get("nextPageToken")
             if not token:
                 return

@@ -98,7 +98,7 @@ def map_emails(user: Mapping[str, Any]) -> list[dict[str, Any]]:
         kind = item.get("type")
         if kind == "custom":
             kind = _text(item.get("customType")) or "other"
-        elif kind not in _SCIM_EMAIL_TYPES:
+        elif not isinstance(kind, str) or kind not in _SCIM_EMAIL_TYPES:
             kind = "other"
         result.append({"value": address, "type": kind})
     return result
