@@ -40,7 +40,7 @@ import httpx
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from scimbridge.config import Settings
-from scimbridge.connectors.base import SourceError, SourceGroup, SourceUser
+from scimbridge.connectors.base import Source, SourceError, SourceGroup, SourceUser
 from scimbridge.connectors.google_auth import DELEGATION_HINT, AccessToken, build_credentials
 from scimbridge.connectors.google_mapping import group_resource, user_resource
 
@@ -385,6 +385,8 @@ class GoogleSource:
         raise last or SourceError("source_error", f"Google kept refusing {what}")
 
 
-def open_source(connection: Mapping[str, Any], *, settings: Settings | None = None) -> GoogleSource:
-    """Open a run's source for a stored (already validated) connection."""
+def open_source(connection: Mapping[str, Any], *, settings: Settings | None = None) -> Source:
+    """Open a run's source for a stored connection (validated again: a stored connection
+    from an older version must fail clearly, not half-way through a run). ``settings`` is
+    accepted for the registry's signature; nothing in it changes how Google is read."""
     return GoogleSource(validate_connection(connection))
