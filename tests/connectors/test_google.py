@@ -130,7 +130,7 @@ def test_refresh_token_flow(google: FakeGoogle, open_google: Any) -> None:
 
 
 def test_expired_access_token_is_refreshed_once(
-    google: FakeGoogle, sa_key: rsa.RSAPrivateKey, open_google: Any
+    google: FakeGoogle, sa_key: rsa.RSAPrivateKey, open_google: Any, waits: Waits
 ) -> None:
     for n in range(600):
         google.add_user(f"user{n}@example.com")
@@ -140,6 +140,7 @@ def test_expired_access_token_is_refreshed_once(
     google.tokens.clear()  # Google revoked or expired the token mid-run
     assert len([1, *users]) == 601
     assert google.pages(USERS) == [(0, 200), (1, 401), (1, 200)]
+    assert waits.asked == []  # a new token, not a backoff
 
 
 def test_scope_not_delegated_is_a_permission_error(
@@ -396,3 +397,12 @@ def test_a_user_google_should_never_send_stops_the_run(
     google.users["broken"] = broken
     error = fetch_error(open_google(sa_connection(google, sa_key)))
     assert error.kind == "invalid_data"
+
+
+def test_token_refused_even_when_fresh_is_a_credentials_error(
+    google: FakeGoogle, sa_key: rsa.RSAPrivateKey, open_google: Any
+) -> None:
+    google.fail(401, reason="authError", path=USERS, times=2)
+    error = fetch_error(open_google(sa_connection(google, sa_key)))
+    assert error.kind == "credentials"
+    assert google.pages(USERS) == [(0, 401), (0, 401)]

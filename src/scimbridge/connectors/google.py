@@ -349,8 +349,8 @@ class GoogleSource:
         refreshed = False
         last: SourceError | None = None
         for attempt in range(self._retry.attempts):
-            if attempt:
-                wait = self._retry.delay(attempt - 1, last.retry_after if last else None)
+            if last is not None:  # not after a 401 answered by a fresh token
+                wait = self._retry.delay(attempt - 1, last.retry_after)
                 if wait > self._retry.max_wait:
                     break
                 self._retry.sleep(wait)
