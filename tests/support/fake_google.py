@@ -52,6 +52,15 @@ ALL_SCOPES = frozenset(
 # "When making an access token request this value is always
 # https://oauth2.googleapis.com/token" (Server to Server Applications, JWT claim set).
 GOOGLE_TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token"
+# google.rpc.Code names that Google's JSON errors carry in ``status``.
+_STATUS_NAMES = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    429: "RESOURCE_EXHAUSTED",
+    503: "UNAVAILABLE",
+}
 _ids = itertools.count(100_000_000_000_000_000_001)
 
 
@@ -217,9 +226,7 @@ class FakeGoogle:
         error body with ``reason``), after ``delay`` seconds; ``200`` only delays."""
         body = None
         if status != 200:
-            status_name = {429: "RESOURCE_EXHAUSTED", 403: "PERMISSION_DENIED"}.get(
-                status, "INTERNAL"
-            )
+            status_name = _STATUS_NAMES.get(status, "INTERNAL")
             body = google_error(
                 status, reason or "Backend Error", reason or "backendError", status_name
             )
