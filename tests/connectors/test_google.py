@@ -17,7 +17,15 @@ from scimbridge.connectors.google import (
     open_source,
     validate_connection,
 )
-from tests.connectors.conftest import Waits, sa_connection
+from tests.connectors.google_fixtures import (  # noqa: F401 (fixtures, by name)
+    Waits,
+    google,
+    open_google,
+    retry,
+    sa_connection,
+    sa_key,
+    waits,
+)
 from tests.support.fake_google import ALL_SCOPES, SCOPE, FakeGoogle, new_key, service_account_key
 
 USERS = "/admin/directory/v1/users"

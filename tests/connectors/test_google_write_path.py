@@ -21,7 +21,14 @@ from scimbridge.store import directories as directory_store
 from scimbridge.store import events as event_store
 from scimbridge.store import unit_of_work
 from scimbridge.store.resources import SqlDirectoryStore
-from tests.connectors.conftest import sa_connection
+from tests.connectors.google_fixtures import (  # noqa: F401 (fixtures, by name)
+    google,
+    open_google,
+    retry,
+    sa_connection,
+    sa_key,
+    waits,
+)
 from tests.support.fake_google import FakeGoogle
 
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)

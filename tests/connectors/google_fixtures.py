@@ -1,5 +1,8 @@
 """Fixtures for the Google connector: a running fake Google, a throwaway service account
-key, and a fast retry policy that records how long the connector chose to wait."""
+key, and a fast retry policy that records how long the connector chose to wait.
+
+Not a ``conftest.py``: the other connectors' tests share this folder, so the Google test
+modules import these fixtures by name (pytest finds fixtures imported into a module)."""
 
 from __future__ import annotations
 
