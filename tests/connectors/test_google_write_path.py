@@ -17,7 +17,6 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import Engine
 
 from scimbridge.directory import commands
-from scimbridge.store import directories as directory_store
 from scimbridge.store import events as event_store
 from scimbridge.store import unit_of_work
 from scimbridge.store.resources import SqlDirectoryStore
@@ -29,27 +28,10 @@ from tests.connectors.google_fixtures import (  # noqa: F401 (fixtures, by name)
     sa_key,
     waits,
 )
+from tests.store.test_events_store import make_directory
 from tests.support.fake_google import FakeGoogle
 
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
-
-
-def google_directory(engine: Engine) -> str:
-    with unit_of_work.write(engine) as connection:
-        directory_store.insert_directory(
-            connection,
-            directory_id="directory_google",
-            name="Acme on Google",
-            tenant="acme",
-            provider="google",
-            scim_token_hash="hash-google",
-            webhook_url=None,
-            webhook_secret_ciphertext=None,
-            attribute_map={},
-            connection_ciphertext=None,
-            now=NOW,
-        )
-    return "directory_google"
 
 
 def test_first_run_through_directory_commands(
@@ -69,7 +51,7 @@ def test_first_run_through_directory_commands(
     eng = google.add_group("eng@example.com", "Engineering", "Builders")
     google.add_member(eng, ada)
     google.add_member(eng, bob)
-    directory_id = google_directory(engine)
+    directory_id = make_directory(engine, "directory_google")
     source = open_google(sa_connection(google, sa_key))
 
     with unit_of_work.write(engine) as connection:
