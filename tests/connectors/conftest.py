@@ -1,0 +1,33 @@
+"""Builders of CSV files for the connector tests: bytes written exactly as given."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+
+WriteCsv = Callable[..., Path]
+
+
+def csv_text(rows: Sequence[Sequence[str]], *, line_end: str = "\n") -> str:
+    """Rows as csv.writer quotes them (RFC 4180), with the given line ending."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator=line_end).writerows(rows)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def write_csv(tmp_path: Path) -> WriteCsv:
+    """``write_csv(content, name="users.csv")``: a file holding exactly ``content``
+    (str is encoded as UTF-8 without newline translation; bytes are written as they are)."""
+    counter = iter(range(1_000_000))
+
+    def write(content: str | bytes, name: str | None = None) -> Path:
+        path = tmp_path / (name or f"users-{next(counter)}.csv")
+        path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+        return path
+
+    return write
