@@ -34,6 +34,7 @@ nothing from a file it reported problems for. Both functions read the file as a 
 
 from __future__ import annotations
 
+import os
 from array import array
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -114,13 +115,14 @@ def _raise(problem: CsvProblem) -> None:
 
 class _Group:
     """A group met in the file: its name as first written, and the byte offsets of the
-    rows listing it (8 bytes a membership, not the member ids themselves)."""
+    rows listing it (4 bytes a membership in a file under 4 GiB, 8 above; never the
+    member ids themselves)."""
 
     __slots__ = ("name", "offsets")
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, typecode: str) -> None:
         self.name = name
-        self.offsets = array("Q")
+        self.offsets = array(typecode)
 
 
 class CsvSource:
@@ -187,9 +189,14 @@ class CsvSource:
             index: dict[str, _Group] = {}
             with self._stream() as stream:
                 scan = Scan(stream, self._header_map, _raise)
+                typecode = "I" if os.fstat(stream.fileno()).st_size < 2**32 else "Q"
                 for row, offset in scan.rows():
                     for name in row.groups:
-                        index.setdefault(group_key(name), _Group(name)).offsets.append(offset)
+                        key = group_key(name)
+                        entry = index.get(key)
+                        if entry is None:
+                            entry = index[key] = _Group(name, typecode)
+                        entry.offsets.append(offset)
                 self._rows_read = max(self._rows_read, scan.rows_read)
             self._index = index
         return self._index
