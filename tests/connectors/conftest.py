@@ -13,9 +13,14 @@ WriteCsv = Callable[..., Path]
 
 
 def csv_text(rows: Sequence[Sequence[str]], *, line_end: str = "\n") -> str:
-    """Rows as csv.writer quotes them (RFC 4180), with the given line ending."""
+    """Rows as csv.writer quotes them (RFC 4180), with the given line ending.
+
+    With a bare LF terminator every field is quoted: csv.writer then leaves a field
+    holding a lone CR unquoted, which no CSV reader can read back.
+    """
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator=line_end).writerows(rows)
+    quoting = csv.QUOTE_MINIMAL if line_end == "\r\n" else csv.QUOTE_ALL
+    csv.writer(buffer, lineterminator=line_end, quoting=quoting).writerows(rows)
     return buffer.getvalue()
 
 
