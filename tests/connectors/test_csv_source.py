@@ -403,3 +403,24 @@ def test_close_releases_an_unfinished_stream(write_csv: WriteCsv) -> None:
     source.close()
     with pytest.raises(ValueError, match="closed file"):
         next(users)
+
+
+def test_a_header_only_file_is_valid_and_has_no_users(write_csv: WriteCsv) -> None:
+    path = write_csv("id,user_name,groups\r\n")
+    assert validate_csv(path) == []
+    assert users_of(path) == []
+    assert memberships(path) == {}
+
+
+def test_a_cell_over_the_csv_field_limit_is_a_problem_on_its_line(write_csv: WriteCsv) -> None:
+    path = write_csv(f"id,user_name,Note\n1,ann,{'n' * 131_073}\n,bob,\n")
+    problems = validate_csv(path)
+    assert [(p.line, p.column) for p in problems] == [(2, None), (3, "id")]
+    assert "field larger than field limit" in problems[0].message
+
+
+def test_a_line_over_one_mebibyte_stops_the_read_with_its_line(write_csv: WriteCsv) -> None:
+    path = write_csv(b"id,user_name\n1,ann\n2," + b"b" * (1024 * 1024) + b"\n3,cai\n")
+    assert validate_csv(path) == [
+        CsvProblem(3, None, "line is longer than 1048576 bytes; the rest of the file was not read")
+    ]

@@ -40,7 +40,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import BinaryIO
 
-from scimbridge.connectors.base import SourceError, SourceGroup, SourceUser
+from scimbridge.connectors.base import Source, SourceError, SourceGroup, SourceUser
 from scimbridge.connectors.csv_columns import (
     COLUMNS,
     CSV_USER_SCHEMA,
@@ -88,7 +88,7 @@ def validate_csv(
     return problems
 
 
-def open_csv_source(path: Path, header_map: Mapping[str, str] | None = None) -> CsvSource:
+def open_csv_source(path: Path, header_map: Mapping[str, str] | None = None) -> Source:
     """A :class:`~scimbridge.connectors.base.Source` over the file.
 
     The header is checked now (``SourceError("invalid_data")`` if unusable). Each
