@@ -93,7 +93,7 @@ def expected_user(row: dict[str, str]) -> dict[str, Any]:
         resource[ENTERPRISE_USER_SCHEMA] = enterprise
     if "Badge Number" in present:
         resource["schemas"].append(CSV_USER_SCHEMA)
-        resource[CSV_USER_SCHEMA] = {"Badge Number": present["Badge Number"]}
+        resource[CSV_USER_SCHEMA] = {"Badge_Number": present["Badge Number"]}
     return resource
 
 

@@ -14,6 +14,7 @@ from scimbridge.connectors.csv_source import (
     open_csv_source,
     validate_csv,
 )
+from scimbridge.directory.normalize import lookup_attribute
 from scimbridge.directory.writer import prepare_resource
 from scimbridge.scim.schemas import ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_RESOURCE, USER_SCHEMA
 from scimbridge.store import tables
@@ -126,7 +127,22 @@ def test_header_names_match_case_insensitively_and_header_map_renames(
     assert user["userName"] == "ann"
     assert user["emails"] == [{"value": "ann@example.com", "type": "work", "primary": True}]
     assert user[ENTERPRISE_USER_SCHEMA] == {"department": "Ops"}
-    assert user[CSV_USER_SCHEMA] == {"Cost Centre": "CC1"}
+    assert user[CSV_USER_SCHEMA] == {"Cost_Centre": "CC1"}
+
+
+@pytest.mark.parametrize(
+    ("header", "attribute"),
+    [("Badge", "Badge"), ("Cost Centre", "Cost_Centre"), (" Start date (UTC) ", "Start_date_UTC"),
+     ("e-mail 2", "e-mail_2"), ("2FA", "column_2FA"), ("Coût", "Co_t"), ("_x_", "x")],
+)  # fmt: skip
+def test_unknown_columns_become_scim_attribute_names_an_attribute_map_can_reach(
+    write_csv: WriteCsv, header: str, attribute: str
+) -> None:
+    """RFC 7643 §2.1 attribute names, so ``attribute_map`` paths parse and find them."""
+    path = write_csv(csv_text([["id", "user_name", header], ["1", "ann", "v"]]))
+    [user] = users_of(path)
+    assert user[CSV_USER_SCHEMA] == {attribute: "v"}
+    assert lookup_attribute(user, f"{CSV_USER_SCHEMA}:{attribute}") == "v"
 
 
 def test_header_map_wins_over_a_documented_name(write_csv: WriteCsv) -> None:
@@ -149,14 +165,15 @@ def test_header_map_wins_over_a_documented_name(write_csv: WriteCsv) -> None:
         ("email\na@b.io\n", None, [(1, "id"), (1, "user_name")]),
         ("id,user_name,Email,email\n1,ann,a@b.io,a@b.io\n", None, [(1, "email")]),
         ("id,user_name,X,x\n1,ann,a,b\n", None, [(1, "x")]),
+        ("id,user_name,Cost Centre,cost_centre\n1,ann,a,b\n", None, [(1, "cost_centre")]),
         ("id,user_name,\n1,ann,\n", None, [(1, None)]),
         ("id,user_name\n1,ann\n", {"Badge": "badge_no"}, [(1, "Badge")]),
         ("id,login,user_name\n1,a,b\n", {"login": "user_name"}, [(1, "user_name")]),
         ("", None, [(1, None)]),
         ("\nid,user_name\n1,ann\n", None, [(1, None)]),
     ],
-    ids=["no-id", "no-required", "twice", "unknown-twice", "unnamed", "bad-map-target",
-         "mapped-twice", "empty-file", "blank-first-line"],
+    ids=["no-id", "no-required", "twice", "unknown-twice", "same-attribute", "unnamed",
+         "bad-map-target", "mapped-twice", "empty-file", "blank-first-line"],
 )  # fmt: skip
 def test_header_problems_are_reported_on_line_1(
     write_csv: WriteCsv,

@@ -16,8 +16,9 @@ from typing import Any
 from scimbridge.scim.schemas import ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA
 
 CSV_USER_SCHEMA = "urn:scimbridge:csv:1.0:User"
-"""Extension URN holding a row's unknown columns, under their header names (so they land
-in ``raw_attributes`` and an ``attribute_map`` can pick them up)."""
+"""Extension URN holding a row's unknown columns, under their header names made SCIM
+attribute names (:func:`attribute_name`), so they land in ``raw_attributes`` and an
+``attribute_map`` path such as ``urn:scimbridge:csv:1.0:User:Cost_Centre`` picks them up."""
 
 REQUIRED_COLUMNS = ("id", "user_name")
 CORE_COLUMNS = (
@@ -53,6 +54,7 @@ GROUP_SEPARATORS = re.compile(r"[;|]")
 """Several groups in one cell are separated by ``;`` or ``|`` (never ``,``: the field
 separator; a group name containing ``;`` or ``|`` cannot be expressed)."""
 
+_NOT_NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]+")
 _TRUE = frozenset({"true", "yes", "1"})
 _FALSE = frozenset({"false", "no", "0"})
 
@@ -79,7 +81,7 @@ class Header:
     """What each field of a row means: a documented column, or an unknown header name."""
 
     columns: tuple[str | None, ...]  # documented column at each position, or None
-    names: tuple[str, ...]  # the file's header names (for unknown columns)
+    names: tuple[str, ...]  # attribute names of unknown columns (attribute_name)
 
     @property
     def width(self) -> int:
@@ -137,7 +139,7 @@ def resolve_header(
         column: str | None = target if target in COLUMNS else None
         if not name:
             problems.append(CsvProblem(1, None, f"column {position} of the header has no name"))
-        key = column or f"extra:{folded}"
+        key = column or f"extra:{attribute_name(name).casefold()}"
         if name and key in seen:
             problems.append(
                 CsvProblem(
@@ -149,7 +151,7 @@ def resolve_header(
             )
         seen.setdefault(key, position)
         columns.append(column)
-        names.append(name)
+        names.append(attribute_name(name))
     for required in REQUIRED_COLUMNS:
         if required not in columns:
             problems.append(
@@ -161,6 +163,17 @@ def resolve_header(
                 )
             )
     return Header(columns=tuple(columns), names=tuple(names)), problems
+
+
+def attribute_name(header: str) -> str:
+    """An unknown column's header name as a SCIM attribute name (RFC 7643 §2.1: ``ALPHA
+    *(nameChar)``, nameChar being ``-``, ``_``, a digit or a letter), so an attribute
+    path can name it: each run of other characters becomes ``_`` (``Cost Centre`` →
+    ``Cost_Centre``), and a name not starting with a letter gets ``column_`` in front
+    (``2FA`` → ``column_2FA``). Two headers giving the same name (in any case) are a
+    repeated column."""
+    name = _NOT_NAME_CHARS.sub("_", header.strip()).strip("_")
+    return name if name[:1].isascii() and name[:1].isalpha() else f"column_{name}"
 
 
 def parse_active(text: str) -> bool | None:

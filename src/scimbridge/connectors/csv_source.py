@@ -19,9 +19,10 @@ ignored):
 ``manager_id``     → enterprise ``manager.value``
 =================  ===================================================================
 
-Any other column is kept under the ``urn:scimbridge:csv:1.0:User`` extension with its
-header name as the attribute name (so it shows in ``raw_attributes`` and an
-``attribute_map`` can expose it). ``header_map`` maps the file's header names to these
+Any other column is kept under the ``urn:scimbridge:csv:1.0:User`` extension, its
+header name made a SCIM attribute name (``Cost Centre`` → ``Cost_Centre``, see
+``csv_columns.attribute_name``), so it shows in ``raw_attributes`` and an
+``attribute_map`` can expose it. ``header_map`` maps the file's header names to these
 columns (``{"Employee ID": "id", "Work Email": "email"}``), so an HR export is used as
 it is. Cells are trimmed; an empty cell leaves its attribute out.
 
@@ -141,7 +142,8 @@ class CsvSource:
         self._streams: list[BinaryIO] = []
         with _open(path) as stream:
             header = Scan(stream, self._header_map, _raise).header
-        assert header is not None  # _raise raised otherwise
+        if header is None:  # unreachable: Scan reported (raised) why first
+            raise SourceError("invalid_data", "the CSV file has no usable header row")
         self._id_column = header.columns.index("id")
 
     @property
