@@ -8,14 +8,17 @@ field, non-ASCII text and Unicode line separators.
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scimbridge.connectors.csv_source import CSV_USER_SCHEMA, open_csv_source, validate_csv
 from scimbridge.scim.schemas import ENTERPRISE_USER_SCHEMA, USER_SCHEMA
-from tests.connectors.conftest import WriteCsv, csv_text
+from tests.support.csv_files import WriteCsv, csv_text, write_csv_file
 
 OPTIONAL = (
     "email", "first_name", "last_name", "display_name", "active", "groups", "title",
@@ -34,6 +37,11 @@ _characters = st.characters(blacklist_categories=("Cs",), blacklist_characters="
 value = st.text(_characters, min_size=1, max_size=6).filter(lambda v: v == v.strip())
 group_name = value.filter(lambda v: not {";", "|"} & set(v))
 email = st.from_regex(r"[a-z0-9._+-]{1,10}@[a-z0-9]{1,8}\.[a-z]{2,6}", fullmatch=True)
+
+
+@pytest.fixture
+def write_csv(tmp_path: Path) -> WriteCsv:
+    return functools.partial(write_csv_file, tmp_path)
 
 
 @st.composite

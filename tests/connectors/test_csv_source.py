@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -18,9 +19,14 @@ from scimbridge.directory.normalize import lookup_attribute
 from scimbridge.directory.writer import prepare_resource
 from scimbridge.scim.schemas import ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_RESOURCE, USER_SCHEMA
 from scimbridge.store import tables
-from tests.connectors.conftest import WriteCsv, csv_text
+from tests.support.csv_files import WriteCsv, csv_text, write_csv_file
 
 HEADER = "id,user_name,email,active,groups\n"
+
+
+@pytest.fixture
+def write_csv(tmp_path: Path) -> WriteCsv:
+    return functools.partial(write_csv_file, tmp_path)
 
 
 def problems_of(path: Path, **kwargs: object) -> list[tuple[int, str | None]]:
