@@ -447,3 +447,31 @@ def test_a_line_over_one_mebibyte_stops_the_read_with_its_line(write_csv: WriteC
     assert validate_csv(path) == [
         CsvProblem(3, None, "line is longer than 1048576 bytes; the rest of the file was not read")
     ]
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_semicolon_and_tab_separated_exports_are_read_from_their_header(
+    write_csv: WriteCsv, delimiter: str
+) -> None:
+    """Excel writes ``;`` where the region's decimal separator is a comma; a quoted
+    cell may then hold ``;`` between groups and commas in names."""
+
+    def export(bob_id: str) -> Path:
+        rows = [
+            ["id", "user_name", "Note", "groups"],
+            ["1", "ann", '"Smith, Ann"', '"Eng;Ops"'],
+            [bob_id, "bob", "", ""],
+        ]
+        return write_csv("".join(delimiter.join(row) + "\r\n" for row in rows))
+
+    assert problems_of(export("")) == [(3, "id")]
+    path = export("2")
+    [ann, bob] = users_of(path)
+    assert ann[CSV_USER_SCHEMA] == {"Note": "Smith, Ann"}
+    assert bob["userName"] == "bob"
+    assert memberships(path) == {"eng": ("Eng", ["1"]), "ops": ("Ops", ["1"])}
+
+
+def test_a_comma_in_the_header_keeps_commas_as_the_separator(write_csv: WriteCsv) -> None:
+    path = write_csv("id,user_name,Notes\n1,ann,a;b\tc\n")
+    assert users_of(path)[0][CSV_USER_SCHEMA] == {"Notes": "a;b\tc"}

@@ -90,14 +90,36 @@ class Record:
     fields: list[str]
 
 
+def sniff_delimiter(stream: BinaryIO) -> str:
+    """``,`` unless the header line has no comma but has ``;`` or tabs (more of them).
+
+    Excel saves "CSV" with the list separator of the system's region, ``;`` wherever
+    the decimal separator is a comma (most of Europe); other tools export tab-separated
+    text. Only the header is looked at, so a data value never changes how a file is read.
+    Leaves the stream where it was.
+    """
+    position = stream.tell()
+    first = stream.readline(MAX_LINE_BYTES).removeprefix(_BOM)
+    stream.seek(position)
+    if b"," in first:
+        return ","
+    semicolons, tabs = first.count(b";"), first.count(b"\t")
+    return "," if semicolons == tabs == 0 else ";" if semicolons >= tabs else "\t"
+
+
 def records(
-    stream: BinaryIO, report: ProblemSink, *, line: int = 1, offset: int = 0
+    stream: BinaryIO,
+    report: ProblemSink,
+    *,
+    line: int = 1,
+    offset: int = 0,
+    delimiter: str = ",",
 ) -> Iterator[Record]:
     """Every record from ``offset`` on (blank lines skipped); malformed quoting and
     over-long fields are reported at the line the record starts on, and reading goes on
     with the next line."""
     lines = _Lines(stream, report, line=line, offset=offset)
-    reader = csv.reader(lines, strict=True)
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
     start_line, start_offset = lines.line + 1, lines.offset
     while True:
         try:
@@ -172,7 +194,8 @@ class Scan:
         self, stream: BinaryIO, header_map: Mapping[str, str] | None, report: ProblemSink
     ) -> None:
         self._report = report
-        self._records = records(stream, report)
+        self.delimiter = sniff_delimiter(stream)
+        self._records = records(stream, report, delimiter=self.delimiter)
         self._seen = SeenKeys()
         self.rows_read = 0
         first = next(self._records, None)

@@ -26,11 +26,13 @@ header name made a SCIM attribute name (``Cost Centre`` → ``Cost_Centre``, see
 columns (``{"Employee ID": "id", "Work Email": "email"}``), so an HR export is used as
 it is. Cells are trimmed; an empty cell leaves its attribute out.
 
-The file is UTF-8, with or without a byte order mark; fields are separated by commas and
-quoted as RFC 4180 says (a quoted field may span lines). :func:`validate_csv` reports
-every problem with the physical line where its record starts; the engine applies
-nothing from a file it reported problems for. Both functions read the file as a stream
-(one line at a time), so memory stays bounded whatever the file's size.
+The file is UTF-8, with or without a byte order mark; fields are separated by commas
+(or by ``;`` or tabs when the header line has no comma: Excel's regional "CSV" and
+tab-separated exports) and quoted as RFC 4180 says (a quoted field may span lines).
+:func:`validate_csv` reports every problem with the physical line where its record
+starts; the engine applies nothing from a file it reported problems for. Both functions
+read the file as a stream (one line at a time), so memory stays bounded whatever the
+file's size.
 """
 
 from __future__ import annotations
@@ -141,7 +143,8 @@ class CsvSource:
         self._index: dict[str, _Group] | None = None
         self._streams: list[BinaryIO] = []
         with _open(path) as stream:
-            header = Scan(stream, self._header_map, _raise).header
+            scan = Scan(stream, self._header_map, _raise)
+        header, self._delimiter = scan.header, scan.delimiter
         if header is None:  # unreachable: Scan reported (raised) why first
             raise SourceError("invalid_data", "the CSV file has no usable header row")
         self._id_column = header.columns.index("id")
@@ -168,7 +171,8 @@ class CsvSource:
         with self._stream() as stream:
             for offset in entry.offsets:
                 stream.seek(offset)
-                record = next(records(stream, _raise, offset=offset), None)
+                lines = records(stream, _raise, offset=offset, delimiter=self._delimiter)
+                record = next(lines, None)
                 if record is None:
                     raise _changed()
                 yield self._id_of(record.fields)
