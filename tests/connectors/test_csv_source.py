@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -349,7 +350,9 @@ def test_bad_quoting_is_reported_at_the_record_start_and_reading_goes_on(
 ) -> None:
     path = write_csv('id,user_name\n1,"ann"x\n,bob\n3,"cai\n4,dan\n')
     assert problems_of(path) == [(2, None), (3, "id"), (4, None)]
-    assert "unexpected end of data" in validate_csv(path)[-1].message
+    assert validate_csv(path)[-1].message == (
+        "a quoted field opened in this record is never closed (unexpected end of data)"
+    )
 
 
 def test_blank_lines_are_skipped_and_still_counted(write_csv: WriteCsv) -> None:
@@ -413,10 +416,12 @@ def test_a_bad_row_stops_the_stream_with_its_line(write_csv: WriteCsv) -> None:
     source.close()
 
 
-def test_a_missing_file_is_invalid_config(tmp_path: Path) -> None:
+@pytest.mark.parametrize("read", [open_csv_source, validate_csv])
+def test_a_missing_file_is_invalid_config(tmp_path: Path, read: Any) -> None:
     with pytest.raises(SourceError) as raised:
-        open_csv_source(tmp_path / "absent.csv")
+        read(tmp_path / "absent.csv")
     assert raised.value.kind == "invalid_config"
+    assert raised.value.explanation == "the CSV file cannot be read: No such file or directory"
 
 
 def test_close_releases_an_unfinished_stream(write_csv: WriteCsv) -> None:

@@ -127,11 +127,19 @@ def records(
         except StopIteration:
             return
         except csv.Error as error:
-            report(CsvProblem(start_line, None, f"the record is not valid CSV: {error}"))
+            report(CsvProblem(start_line, None, _explain(error)))
             fields = []
         if fields:
             yield Record(line=start_line, offset=start_offset, fields=fields)
         start_line, start_offset = lines.line + 1, lines.offset
+
+
+def _explain(error: csv.Error) -> str:
+    """The csv module's message, plus what it means when a quote is never closed: the
+    rest of the file was read as one field, so the problem is where the record began."""
+    if "unexpected end of data" in str(error):
+        return "a quoted field opened in this record is never closed (unexpected end of data)"
+    return f"the record is not valid CSV: {error}"
 
 
 class SeenKeys:

@@ -73,7 +73,9 @@ def validate_csv(
     """Every problem of the file (up to ``max_problems``, in file order); [] when valid.
 
     One streaming pass: header, encoding, NUL bytes, CSV quoting, row widths, required
-    and over-long values, e-mail and ``active`` values, duplicate ids and userNames.
+    and over-long values, e-mail and ``active`` values, duplicate ids and userNames. A
+    file that cannot be opened is not a problem of its content: that raises
+    ``SourceError("invalid_config")``, as :func:`open_csv_source` does.
     """
     problems: list[CsvProblem] = []
 
