@@ -97,6 +97,7 @@ class LdapSource:
         self._dn_ids: dict[str, str] = {}
         self._uid_ids: dict[str, str] = {}
         self._group_dns: set[str] = set()
+        self._missing: set[str] = set()  # DNs read once and not found (dangling managers)
         self._indexed = False
         self._pages = 0
         self._connection = self._connect()
@@ -124,6 +125,9 @@ class LdapSource:
             receive_timeout=int(config.timeout_seconds),
             raise_exceptions=False,
             read_only=True,
+            # Range retrieval (AD's member;range=…) is done by members() itself, counted
+            # in pages_fetched and bounded (ldap_mapping.all_ranged_values).
+            auto_range=False,
         )
         try:
             connection.open()
@@ -228,7 +232,7 @@ class LdapSource:
         from the server when it is not there yet (a manager later in the pass)."""
         key = normalize_dn(dn)
         found = self._dn_ids.get(key)
-        if found is not None or key in self._group_dns:
+        if found is not None or key in self._group_dns or key in self._missing:
             return found
         if self._indexed and not self._index_full():
             return None  # the whole users pass is indexed: not a user we sync
@@ -236,6 +240,8 @@ class LdapSource:
         source_id = identifier(raw, self._profile.fields("id")) if raw else None
         if source_id and len(self._dn_ids) < self._index_limit:
             self._dn_ids[key] = source_id
+        elif not source_id and len(self._missing) < self._index_limit:
+            self._missing.add(key)
         return source_id
 
     def _ensure_index(self) -> None:
