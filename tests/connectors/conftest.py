@@ -30,7 +30,7 @@ def slapd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlapdServer]:
             pytest.fail(message)
         pytest.skip(message)
     bulk = write_people_ldif(tmp_path_factory.mktemp("ldif") / "bulk.ldif", BULK_OU, BULK_COUNT)
-    with slapd_server(bulk_ldif=bulk) as server:
+    with slapd_server(bulk_ldif=[bulk]) as server:
         yield server
 
 

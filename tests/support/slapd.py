@@ -19,7 +19,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -199,6 +199,27 @@ def write_people_ldif(path: Path, ou: str, count: int) -> Path:
     return path
 
 
+def write_groups_ldif(
+    path: Path, ou: str, people_ou: str, people: int, groups: int, members: int
+) -> Path:
+    """``groups`` groupOfNames under ``ou=<ou>``, each with ``members`` of the
+    ``people`` written by :func:`write_people_ldif` (a sliding window, so most people
+    are in a few groups)."""
+    with path.open("w") as out:
+        out.write(f"dn: ou={ou},{SUFFIX}\nobjectClass: organizationalUnit\nou: {ou}\n\n")
+        for number in range(groups):
+            out.write(
+                f"dn: cn=group-{number:05d},ou={ou},{SUFFIX}\nobjectClass: groupOfNames\n"
+                f"cn: group-{number:05d}\n"
+            )
+            start = (number * 97) % max(people, 1)
+            for offset in range(min(members, people)):
+                uid = f"{people_ou}-{(start + offset) % people:06d}"
+                out.write(f"member: uid={uid},ou={people_ou},{SUFFIX}\n")
+            out.write("\n")
+    return path
+
+
 @dataclass(frozen=True)
 class SlapdServer:
     """A running slapd and how to reach it."""
@@ -250,7 +271,7 @@ def _wait_ready(port: int, process: subprocess.Popen[bytes], deadline: float) ->
 
 
 @contextmanager
-def slapd_server(ldif: str = "", *, bulk_ldif: Path | None = None) -> Iterator[SlapdServer]:
+def slapd_server(ldif: str = "", *, bulk_ldif: Sequence[Path] = ()) -> Iterator[SlapdServer]:
     """Start slapd with ``BASE_LDIF`` + ``ldif`` (and a file, for large loads) loaded."""
     binaries = slapd_binaries()
     if binaries is None:
@@ -275,12 +296,11 @@ def slapd_server(ldif: str = "", *, bulk_ldif: Path | None = None) -> Iterator[S
             **quiet,  # type: ignore[call-overload]
         )
         (root / "base.ldif").write_text(BASE_LDIF + "\n" + ldif)
-        for source in (root / "base.ldif", bulk_ldif):
-            if source is not None:
-                subprocess.run(
-                    [slapadd, "-q", "-F", str(root / "slapd.d"), "-b", SUFFIX, "-l", str(source)],
-                    **quiet,  # type: ignore[call-overload]
-                )
+        for source in (root / "base.ldif", *bulk_ldif):
+            subprocess.run(
+                [slapadd, "-q", "-F", str(root / "slapd.d"), "-b", SUFFIX, "-l", str(source)],
+                **quiet,  # type: ignore[call-overload]
+            )
         ldap_port, ldaps_port = free_port(), free_port()
         urls = f"ldap://127.0.0.1:{ldap_port}/ ldaps://127.0.0.1:{ldaps_port}/"
         with (root / "slapd.log").open("wb") as log:
