@@ -173,11 +173,13 @@ class LdapSource:
             self._pages += 1
             page = self._connection.response or []
             self._connection.response = None  # let the page go before the next one
+            # Read the cookie before yielding: the caller reads members and managers on
+            # the same connection between entries, which replaces ``result``.
+            controls = self._connection.result.get("controls") or {}
+            cookie = controls.get(PAGED_RESULTS_OID, {}).get("value", {}).get("cookie")
             for item in page:
                 if item.get("type") == "searchResEntry":
                     yield item["dn"], item["raw_attributes"]
-            controls = self._connection.result.get("controls") or {}
-            cookie = controls.get(PAGED_RESULTS_OID, {}).get("value", {}).get("cookie")
             if not cookie:
                 return
 
@@ -256,7 +258,8 @@ class LdapSource:
     def groups(self) -> Iterator[SourceGroup]:
         profile = self._profile
         config = self._config
-        attributes = profile.group_attribute_names()
+        # Member lists are read per group by members(), not carried in every page.
+        attributes = profile.group_attribute_names(with_members=False)
         for dn, raw in self._paged(config.group_base_dn, config.group_filter, attributes):
             source_id = identifier(raw, profile.fields("groupId"))
             if not source_id:

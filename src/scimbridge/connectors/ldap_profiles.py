@@ -70,10 +70,11 @@ class Profile:
         names = {name for key in USER_FIELDS for name in self.fields(key)}
         return sorted(names, key=str.lower)
 
-    def group_attribute_names(self) -> list[str]:
+    def group_attribute_names(self, *, with_members: bool = True) -> list[str]:
         names = {name for key in GROUP_FIELDS for name in self.fields(key)}
-        names.update(self.member_dn_attributes)
-        names.update(self.member_uid_attributes)
+        if with_members:
+            names.update(self.member_dn_attributes)
+            names.update(self.member_uid_attributes)
         return sorted(names, key=str.lower)
 
 
