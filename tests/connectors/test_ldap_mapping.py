@@ -15,6 +15,7 @@ from scimbridge.connectors.ldap_mapping import (
     RawAttributes,
     account_disabled,
     all_ranged_values,
+    full_normalize_dn,
     group_resource,
     guid_from_bytes,
     is_disabled,
@@ -127,6 +128,15 @@ def test_a_server_repeating_a_range_does_not_loop() -> None:
 )
 def test_equal_dns_normalise_alike(left: str, right: str) -> None:
     assert normalize_dn(left) == normalize_dn(right)
+
+
+_word = st.text(alphabet="abcXYZ019 .-_=", min_size=1, max_size=6)
+
+
+@given(st.lists(st.tuples(_word, _word), min_size=1, max_size=4))
+def test_the_fast_path_normalises_as_the_full_parse(rdns: list[tuple[str, str]]) -> None:
+    dn = ",".join(f"{name}={value}" for name, value in rdns)
+    assert normalize_dn(dn) == full_normalize_dn(dn.strip())
 
 
 def test_different_dns_stay_different() -> None:

@@ -34,6 +34,7 @@ from scimbridge.connectors.base import Source, SourceError, SourceGroup, SourceU
 from scimbridge.connectors.ldap_errors import explain_exception, raise_for_result
 from scimbridge.connectors.ldap_mapping import (
     LDAP_GROUP_SCHEMA,
+    LoweredEntry,
     RawAttributes,
     all_ranged_values,
     group_resource,
@@ -217,11 +218,12 @@ class LdapSource:
         config = self._config
         attributes = profile.user_attribute_names()
         for dn, raw in self._paged(config.user_base_dn, config.user_filter, attributes):
-            source_id = identifier(raw, profile.fields("id"))
+            entry = LoweredEntry.of(raw)
+            source_id = identifier(entry, profile.fields("id"))
             if not source_id:
                 continue  # no stable id (attribute not readable): never key on the DN
-            self._remember(dn, source_id, text(raw, profile.fields("uid")))
-            manager = text(raw, profile.fields("manager"))
+            self._remember(dn, source_id, text(entry, profile.fields("uid")))
+            manager = text(entry, profile.fields("manager"))
             resource = user_resource(
                 dn, raw, profile, source_id, self._user_id(manager) if manager else None
             )

@@ -166,6 +166,21 @@ def _unescape(value: str) -> str:
     return out.decode("utf-8", errors="replace")
 
 
+_NEEDS_FULL_PARSE = re.compile(r'[\\+"<>;#]')
+
+
+def _simple_dn(dn: str) -> str | None:
+    parts = []
+    for rdn in dn.split(","):
+        name, equals, value = rdn.partition("=")
+        if not equals or "=" in value:
+            return None
+        if not rdn.strip():
+            continue
+        parts.append(f"{name.strip().lower()}={value.strip().lower()}")
+    return ",".join(parts)
+
+
 def normalize_dn(dn: str) -> str:
     """A DN in one canonical form: lower case, no spaces around ``,``/``+``/``=``,
     escapes decoded and re-escaped the same way, multi-valued RDNs sorted.
@@ -174,8 +189,20 @@ def normalize_dn(dn: str) -> str:
     uid, ou, dc, o: caseIgnoreMatch, RFC 4519); spaces around separators are not part of
     a value (RFC 4514 §3 and the older RFC 2253 §4 form AD still writes).
     """
+    stripped = dn.strip()
+    if not _NEEDS_FULL_PARSE.search(stripped):
+        # The common case (no escapes, no multi-valued RDN, no quoting characters):
+        # what the full parse below gives, without its per-character loop.
+        simple = _simple_dn(stripped)
+        if simple is not None:
+            return simple
+    return full_normalize_dn(stripped)
+
+
+def full_normalize_dn(stripped: str) -> str:
+    """:func:`normalize_dn` for any DN (escapes, multi-valued RDNs, quoting)."""
     rdns = []
-    for rdn in _split_unescaped(dn.strip(), ","):
+    for rdn in _split_unescaped(stripped, ","):
         if not rdn.strip():
             continue
         pairs = []
@@ -196,9 +223,20 @@ def member_dn(value: str) -> str:
     return value
 
 
+class LoweredEntry(dict[str, Sequence[bytes]]):
+    """An entry with lower-case attribute names (LDAP names are case-insensitive,
+    RFC 4512 §2.5), made once per entry rather than once per field looked up."""
+
+    @classmethod
+    def of(cls, raw: RawAttributes) -> LoweredEntry:
+        if isinstance(raw, LoweredEntry):
+            return raw
+        return cls((key.lower(), values) for key, values in raw.items())
+
+
 def text(raw: RawAttributes, names: Sequence[str]) -> str | None:
     """The first value of the first attribute of ``names`` the entry has, as text."""
-    lowered = {key.lower(): values for key, values in raw.items()}
+    lowered = LoweredEntry.of(raw)
     for name in names:
         values = lowered.get(name.lower())
         if values:
@@ -208,7 +246,7 @@ def text(raw: RawAttributes, names: Sequence[str]) -> str | None:
 
 def identifier(raw: RawAttributes, names: Sequence[str]) -> str | None:
     """The entry's stable id: ``objectGUID`` as a canonical GUID, others as text."""
-    lowered = {key.lower(): values for key, values in raw.items()}
+    lowered = LoweredEntry.of(raw)
     for name in names:
         values = lowered.get(name.lower())
         if values:
@@ -249,6 +287,7 @@ def user_resource(
     dn: str, raw: RawAttributes, profile: Profile, source_id: str, manager_id: str | None
 ) -> dict[str, Any] | None:
     """The SCIM User a users-search entry maps to; None when it has no userName."""
+    original, raw = raw, LoweredEntry.of(raw)
     user_name = text(raw, profile.fields("userName"))
     if not user_name:
         return None
@@ -283,7 +322,7 @@ def user_resource(
     if manager_id:
         enterprise["manager"] = {"value": manager_id}
     resource[ENTERPRISE_SCHEMA] = enterprise
-    resource[LDAP_USER_SCHEMA] = {"dn": dn, "attributes": _without_id(raw, profile)}
+    resource[LDAP_USER_SCHEMA] = {"dn": dn, "attributes": _without_id(original, profile)}
     return resource
 
 
