@@ -218,24 +218,13 @@ def test_active_directory_entries(tree: LdapTree) -> None:
             **extra,
         )
 
-    ivy = ad_entry(
-        "ivy",
-        ["user"],
-        bytes(range(1, 17)),
-        sn="Ivy",
-        sAMAccountName="ivy",
-        userPrincipalName="ivy@corp.example",
-        userAccountControl="512",
-    )
+    def ad_user(name: str, guid: bytes, control: int, **extra: Any) -> str:
+        attributes = {"sn": name.title(), "sAMAccountName": name, **extra}
+        return ad_entry(name, ["user"], guid, userAccountControl=str(control), **attributes)
+
+    ivy = ad_user("ivy", bytes(range(1, 17)), 512, userPrincipalName="ivy@corp.example")
     # 514 = 512 NORMAL_ACCOUNT | 0x2 ACCOUNTDISABLE; no UPN: sAMAccountName is the fallback.
-    jon = ad_entry(
-        "jon",
-        ["user"],
-        bytes(range(17, 33)),
-        sn="Jon",
-        sAMAccountName="jon",
-        userAccountControl="514",
-    )
+    jon = ad_user("jon", bytes(range(17, 33)), 514)
     ad_entry("staff", ["group"], bytes(range(33, 49)), groupType="2", member=[ivy, jon])
     # msuser gives objectCategory no EQUALITY rule, so slapd cannot match AD's default
     # (objectCategory=person); the rest of the profile is AD's own.
