@@ -9,8 +9,9 @@ import pytest
 from scimbridge.connectors.base import SourceError
 from scimbridge.connectors.ldap import SECRET_FIELDS, validate_connection
 from scimbridge.connectors.ldap_settings import parse_connection
+from tests.support.slapd import make_ca
 
-PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"  # unreadable
 
 
 def settings(**overrides: Any) -> dict[str, Any]:
@@ -74,6 +75,7 @@ def test_there_is_no_switch_to_skip_certificate_verification() -> None:
         ({"start_tls": "yes"}, "true or false"),
         ({"profile": "novell"}, "profile"),
         ({"ca_cert": "not a pem"}, "PEM"),
+        ({"ca_cert": PEM}, "not a readable PEM certificate"),
         ({"bind_password": None}, "bind_password"),
         ({"user_base_dn": ""}, "user_base_dn"),
         ({"user_filter": "objectClass=person"}, "RFC 4515"),
@@ -90,7 +92,10 @@ def test_bad_settings_say_what_is_wrong(overrides: dict[str, Any], words: str) -
 
 def test_attribute_map_overrides_single_fields() -> None:
     stored = validate_connection(
-        settings(ca_cert=PEM, attribute_map={"userName": "mail", "disabled": ["nsAccountLock"]})
+        settings(
+            ca_cert=make_ca("ok").certificate_pem,
+            attribute_map={"userName": "mail", "disabled": ["nsAccountLock"]},
+        )
     )
     profile = parse_connection(stored).resolved_profile()
     assert profile.fields("userName") == ("mail",)

@@ -9,6 +9,7 @@ StartTLS sends the bind password in clear text (RFC 4513 §6.3.1), so it is refu
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -115,6 +116,16 @@ def _attribute_map(value: Any) -> dict[str, list[str]]:
     return out
 
 
+def _check_ca(pem: str) -> None:
+    """The PEM must load as CA certificates now, not fail the first sync later."""
+    if "-----BEGIN CERTIFICATE-----" not in pem:
+        raise _invalid("'ca_cert' must be PEM text (-----BEGIN CERTIFICATE-----)")
+    try:
+        ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cadata=pem)
+    except (ssl.SSLError, ValueError) as exc:
+        raise _invalid(f"'ca_cert' is not a readable PEM certificate: {exc}") from exc
+
+
 def _filter(value: str | None, default: str, key: str) -> str:
     if value is None:
         return default
@@ -152,8 +163,8 @@ def parse_connection(connection: Mapping[str, Any]) -> LdapConnection:
     if profile not in PROFILES:
         raise _invalid(f"'profile' must be one of: {', '.join(PROFILES)}")
     ca_cert = _string(connection, "ca_cert")
-    if ca_cert is not None and "-----BEGIN CERTIFICATE-----" not in ca_cert:
-        raise _invalid("'ca_cert' must be PEM text (-----BEGIN CERTIFICATE-----)")
+    if ca_cert is not None:
+        _check_ca(ca_cert)
     bind_dn = _string(connection, "bind_dn")
     bind_password = connection.get("bind_password")
     if bind_password is not None and not isinstance(bind_password, str):
