@@ -154,6 +154,15 @@ def test_nested_groups_flattened_on_request_through_a_cycle(tree: LdapTree) -> N
     }
 
 
+def test_dangling_member_and_manager_values_are_skipped(tree: LdapTree) -> None:
+    gone = tree.dn("uid=gone")
+    tree.person("ora", manager=gone)
+    tree.group_of_names("odd", [tree.dn("uid=ora"), gone, f"cn=elsewhere,ou=none,{SUFFIX}"])
+    users, groups = fetch(tree.connection(flatten_nested_groups=True))
+    assert "manager" not in users["ora"].resource[ENTERPRISE_SCHEMA]
+    assert groups == {"odd": {"ora"}}
+
+
 def test_members_before_users_still_resolve(tree: LdapTree) -> None:
     tree.group_of_names("early", [tree.person("hal")])
     source = open_source(tree.connection())

@@ -193,7 +193,10 @@ class LdapSource:
         except LDAPException as exc:
             raise explain_exception(exc, self._config.url) from exc
         self._pages += 1
-        if self._connection.result.get("result") == 32:  # noSuchObject: a dangling DN
+        # A member or manager value that names nothing readable here is skipped, not a
+        # failed run: noSuchObject (32, a dangling DN), invalidDNSyntax (34, junk in a
+        # member value) and referral (10, AD: the entry lives in another domain).
+        if self._connection.result.get("result") in (10, 32, 34):
             return None
         raise_for_result(self._connection.result, "read", base=dn)
         for item in self._connection.response or []:
