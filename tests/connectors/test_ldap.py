@@ -3,6 +3,7 @@ paging, errors, and a second fetch after the directory changed."""
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 import pytest
@@ -101,6 +102,24 @@ def test_a_closed_port_is_unreachable(slapd: SlapdServer) -> None:
 
     with pytest.raises(SourceError) as raised:
         open_source(slapd.connection(url=f"ldap://127.0.0.1:{free_port()}", timeout_seconds=2))
+    assert raised.value.kind == "unreachable"
+
+
+def test_a_server_that_never_answers_is_unreachable_after_the_timeout() -> None:
+    """A real listener on 127.0.0.1 that accepts and stays silent (a hung DC, a
+    firewall that black-holes): the bind times out instead of hanging the worker."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port = listener.getsockname()[1]
+        connection = {
+            "url": f"ldap://127.0.0.1:{port}",
+            "allow_insecure": True,
+            "user_base_dn": SUFFIX,
+            "timeout_seconds": 1,
+        }
+        with pytest.raises(SourceError) as raised:
+            open_source(connection)
     assert raised.value.kind == "unreachable"
 
 
