@@ -4,6 +4,7 @@ paging, errors, and a second fetch after the directory changed."""
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,8 +14,25 @@ from scimbridge.connectors.ldap import LdapSource, open_source
 from scimbridge.connectors.ldap_errors import NOT_TRUSTED
 from scimbridge.connectors.ldap_mapping import ENTERPRISE_SCHEMA
 from scimbridge.connectors.ldap_settings import parse_connection
-from tests.connectors.conftest import BULK_COUNT, LdapTree
+from tests.support.ldap_tree import BULK_BASE, BULK_COUNT, LdapTree, session_slapd
 from tests.support.slapd import SUFFIX, SlapdServer, make_ca
+
+
+@pytest.fixture(scope="session")
+def slapd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlapdServer]:
+    yield from session_slapd(tmp_path_factory)
+
+
+@pytest.fixture
+def tree(slapd: SlapdServer) -> Iterator[LdapTree]:
+    built = LdapTree(slapd)
+    yield built
+    built.admin.unbind()
+
+
+@pytest.fixture
+def bulk_base() -> str:
+    return BULK_BASE
 
 
 def fetch(connection: dict[str, Any]) -> tuple[dict[str, SourceUser], dict[str, set[str]]]:

@@ -1,9 +1,9 @@
-"""A real slapd for the LDAP connector tests, and builders of entries in it.
+"""The LDAP test fixtures' pieces: the session's slapd and private subtrees in it.
 
 The server starts once per session with 10,000 people under ``ou=bulk`` (slapadd, before
-start); every other test builds its own subtree (``LdapTree``) so tests do not see each
-other's entries. Without a slapd binary the tests skip, except in CI (``CI=true``), where
-a missing server is a broken setup and fails.
+start); every other test builds its own subtree (:class:`LdapTree`) so tests do not see
+each other's entries. Without a slapd binary the tests skip, except in CI (``CI=true``),
+where a missing server is a broken setup and fails.
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from tests.support.slapd import SUFFIX, SlapdServer, slapd_binaries, slapd_serve
 
 BULK_OU = "bulk"
 BULK_COUNT = 10_000
+BULK_BASE = f"ou={BULK_OU},{SUFFIX}"
 
 
-@pytest.fixture(scope="session")
-def slapd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlapdServer]:
+def session_slapd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlapdServer]:
+    """The body of the session fixture: skip (or, in CI, fail) without slapd."""
     if slapd_binaries() is None:
         message = "slapd is not installed (Debian packages 'slapd' and 'ldap-utils')"
         if os.environ.get("CI") == "true":
@@ -76,15 +77,3 @@ class LdapTree:
 
     def connection(self, **overrides: Any) -> dict[str, Any]:
         return self.server.connection(user_base_dn=self.base, **overrides)
-
-
-@pytest.fixture
-def tree(slapd: SlapdServer) -> Iterator[LdapTree]:
-    built = LdapTree(slapd)
-    yield built
-    built.admin.unbind()
-
-
-@pytest.fixture
-def bulk_base() -> str:
-    return f"ou={BULK_OU},{SUFFIX}"
