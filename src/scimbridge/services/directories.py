@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 
 from scimbridge import ids
 from scimbridge.clock import isoformat
+from scimbridge.connectors import registry
 from scimbridge.directory.attribute_map import AttributeMapError, check_attribute_map
 from scimbridge.directory.deprovision import DEPROVISION_POLICIES, default_policy
 from scimbridge.directory.models import DirectoryRecord
@@ -29,10 +30,8 @@ from scimbridge.store import unit_of_work
 from scimbridge.store.tables import PROVIDERS
 
 PULL_PROVIDERS = frozenset({"google", "ldap", "csv"})
-# The switch the pull-sources work flips: until a connector fetches for these providers, a
-# directory created with one would look active, with a SCIM URL, and never receive data.
-# The schema's CHECK keeps them (``store.tables.PROVIDERS``) so no migration is needed then.
-PULL_PROVIDERS_ENABLED = False
+# A pull provider is available once its connector is registered (``connectors.registry``):
+# without one, a directory would look active, with a SCIM URL, and never receive data.
 
 
 @dataclass(frozen=True)
@@ -87,7 +86,8 @@ def webhook_status(connection: Connection, record: DirectoryRecord) -> dict[str,
 
 def available_providers() -> tuple[str, ...]:
     """The providers a directory can be created with today, in the contract's order."""
-    return tuple(p for p in PROVIDERS if PULL_PROVIDERS_ENABLED or p not in PULL_PROVIDERS)
+    registered = registry.registered_providers()
+    return tuple(p for p in PROVIDERS if p not in PULL_PROVIDERS or p in registered)
 
 
 def validate_provider(provider: str) -> str:
@@ -97,8 +97,8 @@ def validate_provider(provider: str) -> str:
     if provider not in available_providers():
         pull = ", ".join(p for p in PROVIDERS if p in PULL_PROVIDERS)
         raise ProviderNotAvailable(
-            f"provider {provider!r} is a pull source, and pull sources ({pull}) are not "
-            f"available yet; available providers: {available}"
+            f"provider {provider!r} is a pull source whose connector is not available yet "
+            f"(pull sources: {pull}); available providers: {available}"
         )
     return provider
 
@@ -121,6 +121,32 @@ def validate_webhook_secret(secret: str) -> str:
     if not 24 <= len(key) <= 64:
         raise InvalidRequest("webhook_secret must encode 24 to 64 bytes")
     return secret
+
+
+def validate_connection(provider: str, connection: object) -> dict[str, Any] | None:
+    """A pull provider's ``connection``, checked by its connector; push providers have none."""
+    connector = registry.connector_for(provider)
+    if connector is None:
+        if connection is not None:
+            raise InvalidRequest(f"provider {provider!r} takes no connection")
+        return None
+    if connection is None:
+        connection = {}
+    if not isinstance(connection, dict):
+        raise InvalidRequest("connection must be an object")
+    try:
+        return connector.validate_connection(connection)
+    except ValueError as error:
+        raise InvalidRequest(f"connection: {error}") from None
+
+
+def decrypted_connection(runtime: Runtime, record: DirectoryRecord) -> dict[str, Any]:
+    """The stored connection in clear, for the engine only (never for an answer)."""
+    ciphertext = record.connection_ciphertext
+    if not ciphertext:
+        return {}
+    value = orjson.loads(runtime.secret_box.decrypt(ciphertext))
+    return value if isinstance(value, dict) else {}
 
 
 def validate_deprovision_policy(policy: object) -> str:
@@ -166,7 +192,9 @@ def create_directory(runtime: Runtime, data: DirectoryInput) -> dict[str, Any]:
             webhook_url=webhook_url,
             webhook_secret_ciphertext=box.encrypt(secret) if secret else None,
             attribute_map=validate_attribute_map(data.attribute_map or {}),
-            connection_ciphertext=_encrypt_json(runtime, data.connection),
+            connection_ciphertext=_encrypt_json(
+                runtime, validate_connection(data.provider, data.connection)
+            ),
             now=runtime.clock.now(),
             deprovision_policy=policy,
         )
