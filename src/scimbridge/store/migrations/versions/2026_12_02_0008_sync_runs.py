@@ -60,20 +60,11 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-def _directory_fk() -> sa.Column[str]:
-    return sa.Column(
-        "directory_id",
-        sa.String(64),
-        sa.ForeignKey("directories.id", ondelete="CASCADE"),
-        nullable=False,
-    )
-
-
 def upgrade() -> None:
     op.create_table(
         "sync_runs",
-        sa.Column("id", sa.String(64), primary_key=True),
-        _directory_fk(),
+        sa.Column("id", sa.String(64), nullable=False),
+        sa.Column("directory_id", sa.String(64), nullable=False),
         sa.Column("trigger", sa.String(20), nullable=False),
         sa.Column("mode", sa.String(20), nullable=False, server_default="snapshot"),
         sa.Column("outcome", sa.String(20), nullable=False),
@@ -107,9 +98,14 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean, nullable=True),
         sa.Column("resource", JSONDocument, nullable=True),
         sa.CheckConstraint(_in("kind", _KINDS), name=op.f("ck_sync_staged_kind")),
-        sa.PrimaryKeyConstraint("run_id", "kind", "source_id", "member_id", name=op.f("pk_sync_staged")),
+        sa.PrimaryKeyConstraint(
+            "run_id", "kind", "source_id", "member_id", name=op.f("pk_sync_staged")
+        ),
         sa.ForeignKeyConstraint(
-            ["run_id"], ["sync_runs.id"], name=op.f("fk_sync_staged_run_id_sync_runs"), ondelete="CASCADE"
+            ["run_id"],
+            ["sync_runs.id"],
+            name=op.f("fk_sync_staged_run_id_sync_runs"),
+            ondelete="CASCADE",
         ),
     )
     op.create_table(
