@@ -63,9 +63,7 @@ def connector_for(provider: str) -> PullConnector | None:
     return connector if isinstance(connector, PullConnector) else None
 
 
-def masked_connection(
-    provider: str, connection: Mapping[str, Any] | None
-) -> dict[str, Any] | None:
+def masked_connection(provider: str, connection: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """``connection`` as the API shows it: every secret field replaced by :data:`MASK`."""
     if connection is None:
         return None

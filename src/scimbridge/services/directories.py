@@ -140,9 +140,8 @@ def validate_connection(provider: str, connection: object) -> dict[str, Any] | N
         raise InvalidRequest(f"connection: {error}") from None
 
 
-def decrypted_connection(runtime: Runtime, record: DirectoryRecord) -> dict[str, Any]:
+def decrypted_connection(runtime: Runtime, ciphertext: str | None) -> dict[str, Any]:
     """The stored connection in clear, for the engine only (never for an answer)."""
-    ciphertext = record.connection_ciphertext
     if not ciphertext:
         return {}
     value = orjson.loads(runtime.secret_box.decrypt(ciphertext))

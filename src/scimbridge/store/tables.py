@@ -300,9 +300,7 @@ sync_runs = Table(
 sync_staged = Table(
     "sync_staged",
     metadata,
-    Column(
-        "run_id", String(64), ForeignKey("sync_runs.id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("run_id", String(64), ForeignKey("sync_runs.id", ondelete="CASCADE"), primary_key=True),
     Column("kind", String(10), primary_key=True),
     Column("source_id", String(512), primary_key=True),
     Column("member_id", String(512), primary_key=True, server_default=""),
