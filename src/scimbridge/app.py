@@ -20,6 +20,7 @@ from scimbridge.api import (
     handlers,
     operations,
     scim_routes,
+    syncs,
     webhooks,
 )
 from scimbridge.api.bodies import BodyLimit
@@ -116,9 +117,14 @@ def create_app(
     handlers.install(app)
     # SCIM first: its routes are plain Starlette routes that FastAPI's router tries in order.
     app.router.routes.extend(scim_routes.ROUTES)
-    for module in (operations, directories, directory_data, events, webhooks):
+    for module in (operations, directories, directory_data, events, webhooks, syncs):
         app.include_router(module.router)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, render_413=_too_large)
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.max_body_bytes,
+        render_413=_too_large,
+        upload_limit=settings.import_max_bytes,
+    )
     # Added last runs first: the target is vetted and normalised before metrics match it.
     app.add_middleware(MetricsMiddleware, lookup=operations.request_provider)
     app.add_middleware(RequestTarget)

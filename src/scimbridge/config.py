@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     sync_cooldown_seconds: float = Field(default=60.0, ge=0)
     sync_lease_seconds: float = Field(default=600.0, gt=0)
     sync_retry_base_seconds: float = Field(default=30.0, gt=0)
+    # A CSV import's body (streamed to disk, never held in memory) may be this large.
+    import_max_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
 
     def base_url(self) -> str:
         """The public URL of this deployment, without a trailing slash."""

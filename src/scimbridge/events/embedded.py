@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from scimbridge.config import Settings
 from scimbridge.events.schedule import RetrySchedule
+from scimbridge.events.sync_worker import SyncWorker
 from scimbridge.events.worker import DeliveryWorker, WorkerConfig
 from scimbridge.observability import redaction
 from scimbridge.runtime import Runtime
@@ -70,11 +71,15 @@ async def listen_for_commits(engine: Engine, worker: DeliveryWorker, stop: async
 
 
 async def run_worker(runtime: Runtime, stop: asyncio.Event) -> None:
+    """Webhook delivery, and the pull-sync scheduler beside it (events/sync_worker.py)."""
     worker = build_worker(runtime)
     listener = asyncio.create_task(listen_for_commits(runtime.engine, worker, stop))
+    scheduler = asyncio.create_task(SyncWorker(runtime).run(stop))
     try:
         await worker.run(stop)
     finally:
         listener.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await listener
+        with contextlib.suppress(asyncio.CancelledError):
+            await scheduler

@@ -24,8 +24,10 @@ from scimbridge.directory.normalize import effective_attribute_map
 from scimbridge.errors import InvalidRequest, NotFound, ProviderNotAvailable
 from scimbridge.runtime import Runtime
 from scimbridge.services import cursors, webhook_urls
+from scimbridge.services.sync_runs import latest_run
 from scimbridge.store import deliveries as delivery_store
 from scimbridge.store import directories as store
+from scimbridge.store import sync_runs as sync_store
 from scimbridge.store import unit_of_work
 from scimbridge.store.tables import PROVIDERS
 
@@ -44,6 +46,9 @@ class DirectoryInput:
     attribute_map: dict[str, str] | None = None
     connection: dict[str, Any] | None = None
     deprovision_policy: str | None = None
+    sync_interval_seconds: int | None = None
+    guard_percent: int | None = None
+    guard_min_users: int | None = None
 
 
 def directory_object(
@@ -66,6 +71,30 @@ def directory_object(
         "group_count": group_count,
         "last_sync_at": isoformat(record.last_sync_at) if record.last_sync_at else None,
         "webhook_status": webhook_status(connection, record),
+        **pull_fields(runtime, connection, record),
+    }
+
+
+def pull_fields(
+    runtime: Runtime, connection: Connection, record: DirectoryRecord
+) -> dict[str, Any]:
+    """A pull directory's ``connection`` (secrets masked) and ``sync`` settings with its last
+    run: extensions of the contract's directory object (README, "Pull sources")."""
+    if record.provider not in PULL_PROVIDERS:
+        return {}
+    settings = sync_store.directory_settings(connection, record.id)
+    if settings is None:
+        return {}
+    return {
+        "connection": registry.masked_connection(
+            record.provider, decrypted_connection(runtime, settings.connection_ciphertext)
+        ),
+        "sync": {
+            "interval_seconds": settings.sync_interval_seconds,
+            "guard_percent": settings.guard_percent,
+            "guard_min_users": settings.guard_min_users,
+            "last_run": latest_run(connection, record.id),
+        },
     }
 
 
@@ -148,6 +177,22 @@ def decrypted_connection(runtime: Runtime, ciphertext: str | None) -> dict[str, 
     return value if isinstance(value, dict) else {}
 
 
+# Settings of a pull directory's schedule and mass-deletion guard, with their bounds (the
+# database's CHECKs say the same): syncing more often than every 5 minutes would only
+# spend the source's API quota.
+SYNC_SETTINGS: dict[str, tuple[int, int]] = {
+    "sync_interval_seconds": (300, 7 * 86400),
+    "guard_percent": (0, 100),
+    "guard_min_users": (0, 10_000_000),
+}
+
+
+def validate_sync_setting(key: str, value: object, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidRequest(f"{key} must be an integer from {low} to {high}")
+    return value
+
+
 def validate_deprovision_policy(policy: object) -> str:
     """``deactivate`` or ``delete`` (directory/deprovision.py says what each means)."""
     if policy not in DEPROVISION_POLICIES:
@@ -172,6 +217,11 @@ def create_directory(runtime: Runtime, data: DirectoryInput) -> dict[str, Any]:
     )
     if not data.name.strip() or not data.tenant.strip():
         raise InvalidRequest("name and tenant must not be empty")
+    sync_values = {
+        key: validate_sync_setting(key, getattr(data, key), low, high)
+        for key, (low, high) in SYNC_SETTINGS.items()
+        if getattr(data, key) is not None
+    }
     webhook_url = validate_webhook_url(runtime, data.webhook_url) if data.webhook_url else None
     generated_secret = None
     secret = validate_webhook_secret(data.webhook_secret) if data.webhook_secret else None
@@ -198,6 +248,10 @@ def create_directory(runtime: Runtime, data: DirectoryInput) -> dict[str, Any]:
             deprovision_policy=policy,
         )
         delivery_store.create_cursor(connection, directory_id, 0, runtime.clock.now())
+        if sync_values:
+            store.update_directory(connection, directory_id, sync_values)
+        if data.provider in PULL_PROVIDERS:
+            sync_store.ensure_schedule(connection, directory_id, runtime.clock.now())
         record = _require(connection, directory_id)
         body = directory_object(runtime, connection, record)
     body["scim_token"] = token
@@ -254,14 +308,18 @@ def update_directory(
         values["deprovision_policy"] = validate_deprovision_policy(changes["deprovision_policy"])
     if "attribute_map" in changes:
         values["attribute_map"] = validate_attribute_map(dict(changes["attribute_map"] or {}))
-    if "connection" in changes:
-        values["connection_ciphertext"] = _encrypt_json(runtime, changes["connection"])
+    for key, (low, high) in SYNC_SETTINGS.items():
+        if changes.get(key) is not None:
+            values[key] = validate_sync_setting(key, changes[key], low, high)
     if changes.get("webhook_url"):
         # Before the transaction: resolving the host must not hold the write lock.
         validate_webhook_url(runtime, changes["webhook_url"])
     with unit_of_work.write(runtime.engine) as connection:
         current = _require(connection, directory_id)
         now = runtime.clock.now()
+        if "connection" in changes:
+            checked = validate_connection(current.provider, changes["connection"])
+            values["connection_ciphertext"] = _encrypt_json(runtime, checked)
         if "webhook_url" in changes:
             url = changes["webhook_url"]
             values["webhook_url"] = url or None

@@ -25,11 +25,12 @@ from datetime import timedelta
 from typing import Any
 
 from scimbridge import ids
+from scimbridge.clock import isoformat
 from scimbridge.connectors import registry
 from scimbridge.connectors.base import Source, SourceError
 from scimbridge.connectors.reconcile import RunContext, reconcile
 from scimbridge.connectors.staging import stage_source
-from scimbridge.errors import Conflict, InvalidRequest, NotFound
+from scimbridge.errors import Conflict, InvalidRequest, NotFound, TooManyRequests
 from scimbridge.observability import redaction
 from scimbridge.runtime import Runtime
 from scimbridge.services.directories import decrypted_connection
@@ -360,3 +361,28 @@ def get_run(runtime: Runtime, directory_id: str, run_id: str) -> dict[str, Any]:
     if run is None:
         raise NotFound(f"sync run {run_id} not found")
     return run_object(run)
+
+
+def request_sync(runtime: Runtime, directory_id: str) -> dict[str, Any]:
+    """``POST …/sync``: make the directory due now; the worker runs it (429 in the cooldown)."""
+    row = _settings(runtime, directory_id)
+    connector = registry.connector_for(row.provider)
+    if connector is None or connector.open_source is None:
+        raise InvalidRequest(
+            f"{row.provider} directories receive data by import (POST …/import), not by sync"
+        )
+    now = runtime.clock.now()
+    cooldown = runtime.settings.sync_cooldown_seconds
+    with unit_of_work.write(runtime.engine) as connection:
+        sync_store.ensure_schedule(connection, directory_id, now)
+        schedule = sync_store.schedule_row(connection, directory_id)
+        last = schedule.last_requested_at if schedule is not None else None
+        if last is not None and (now - last).total_seconds() < cooldown:
+            wait = max(1, int(cooldown - (now - last).total_seconds() + 0.999))
+            raise TooManyRequests(
+                f"a sync of this directory was requested less than {int(cooldown)} s ago; "
+                f"retry in {wait} s",
+                retry_after=wait,
+            )
+        sync_store.request_now(connection, directory_id, now)
+    return {"directory_id": directory_id, "status": "queued", "requested_at": isoformat(now)}

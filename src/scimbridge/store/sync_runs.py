@@ -238,14 +238,6 @@ def schedule_row(connection: Connection, directory_id: str) -> Any | None:
     ).first()
 
 
-def mark_requested(connection: Connection, directory_id: str, now: datetime) -> None:
-    connection.execute(
-        update(sync_schedules)
-        .where(sync_schedules.c.directory_id == directory_id)
-        .values(last_requested_at=now)
-    )
-
-
 def count_users(connection: Connection, directory_id: str) -> int:
     from scimbridge.store.tables import users
 
@@ -258,3 +250,12 @@ def count_users(connection: Connection, directory_id: str) -> int:
 
 def delete_run(connection: Connection, run_id: str) -> None:
     connection.execute(delete(sync_runs).where(sync_runs.c.id == run_id))
+
+
+def request_now(connection: Connection, directory_id: str, now: datetime) -> None:
+    """Due now, marked as asked for (the worker then records the run as ``manual``)."""
+    connection.execute(
+        update(sync_schedules)
+        .where(sync_schedules.c.directory_id == directory_id)
+        .values(last_requested_at=now, next_sync_at=now)
+    )
