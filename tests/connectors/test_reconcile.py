@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
-from scimbridge.connectors.base import SourceError
+from scimbridge.connectors.base import SourceError, SourceUser
 from scimbridge.errors import Conflict
 from scimbridge.runtime import Runtime
 from scimbridge.services import directories as directory_service
 from scimbridge.services import syncs
+from scimbridge.store import unit_of_work
+from scimbridge.store.tables import sync_schedules
 from tests.connectors.fakes import (
     FakeSource,
     make_pull_directory,
@@ -239,3 +243,25 @@ def test_source_errors_are_failures_not_exceptions(runtime: Runtime) -> None:
     source.failure = SourceError("rate_limited", "slow down", retry_after=120)
     run = sync(runtime, directory_id, source)
     assert run["error"]["kind"] == "rate_limited"
+
+
+def test_a_run_whose_lease_was_taken_over_stops_writing(runtime: Runtime) -> None:
+    """Fencing: the lease expired and another worker took the directory; the first run's
+    next page finds its token gone and stops without applying it."""
+    directory_id = make_pull_directory(runtime)
+
+    class TakenOver(FakeSource):
+        def users(self) -> Iterator[SourceUser]:
+            yield from super().users()
+            with unit_of_work.write(runtime.engine) as connection:
+                connection.execute(
+                    update(sync_schedules)
+                    .where(sync_schedules.c.directory_id == directory_id)
+                    .values(lease_token="someone-else")
+                )
+
+    run = sync(runtime, directory_id, TakenOver(people=[person(1)]))
+    assert run["outcome"] == "failed"
+    assert run["error"]["kind"] == "superseded"
+    assert types(runtime, directory_id) == []
+    assert directory_service.get_directory(runtime, directory_id)["state"] == "active"

@@ -181,7 +181,7 @@ def _memberships(ctx: RunContext, op: str) -> None:
     def step(connection: Connection, writer: Writer | None) -> tuple[str, str] | None:
         pairs = pages(connection, ctx.run_id, ctx.directory_id, after, ctx.page)
         by_group: dict[str, list[str]] = {}
-        for group_id, user_id in pairs:
+        for group_id, user_id, _key in pairs:
             by_group.setdefault(group_id, []).append(user_id)
         for group_id, user_ids in by_group.items():
             for user_id in user_ids:
@@ -194,7 +194,7 @@ def _memberships(ctx: RunContext, op: str) -> None:
                     ],
                 }
                 commands.patch_group(writer, group_id, body)
-        return pairs[-1] if pairs else None
+        return pairs[-1][2] if pairs else None
 
     if ctx.dry_run and op == "add":
         # Nothing new is stored on a dry run, so count adds from the staged rows instead.

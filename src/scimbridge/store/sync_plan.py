@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, func, select, tuple_
+from sqlalchemy import Connection, Table, and_, exists, func, select, tuple_
 
 from scimbridge.store.tables import groups, memberships, sync_staged, users
 
@@ -20,47 +20,45 @@ def _staged(run_id: str, kind: str) -> Any:
     return and_(sync_staged.c.run_id == run_id, sync_staged.c.kind == kind)
 
 
-def staged_users_page(
-    connection: Connection, run_id: str, directory_id: str, after: str | None, limit: int
+def _staged_page(
+    connection: Connection,
+    table: Table,
+    kind: str,
+    run_id: str,
+    directory_id: str,
+    after: str | None,
+    limit: int,
 ) -> list[Any]:
-    """Staged users with their stored twin, if any: (source_id, resource, id, attributes)."""
+    """Staged rows of ``kind`` with their stored twin, if any: (source_id, resource, id,
+    attributes), the twin's columns NULL when it is new."""
     query = (
-        select(sync_staged.c.source_id, sync_staged.c.resource, users.c.id, users.c.attributes)
+        select(sync_staged.c.source_id, sync_staged.c.resource, table.c.id, table.c.attributes)
         .select_from(
             sync_staged.outerjoin(
-                users,
+                table,
                 and_(
-                    users.c.directory_id == directory_id,
-                    users.c.external_id == sync_staged.c.source_id,
+                    table.c.directory_id == directory_id,
+                    table.c.external_id == sync_staged.c.source_id,
                 ),
             )
         )
-        .where(_staged(run_id, "user"))
+        .where(_staged(run_id, kind))
     )
     if after is not None:
         query = query.where(sync_staged.c.source_id > after)
     return list(connection.execute(query.order_by(sync_staged.c.source_id).limit(limit)))
+
+
+def staged_users_page(
+    connection: Connection, run_id: str, directory_id: str, after: str | None, limit: int
+) -> list[Any]:
+    return _staged_page(connection, users, "user", run_id, directory_id, after, limit)
 
 
 def staged_groups_page(
     connection: Connection, run_id: str, directory_id: str, after: str | None, limit: int
 ) -> list[Any]:
-    query = (
-        select(sync_staged.c.source_id, sync_staged.c.resource, groups.c.id, groups.c.attributes)
-        .select_from(
-            sync_staged.outerjoin(
-                groups,
-                and_(
-                    groups.c.directory_id == directory_id,
-                    groups.c.external_id == sync_staged.c.source_id,
-                ),
-            )
-        )
-        .where(_staged(run_id, "group"))
-    )
-    if after is not None:
-        query = query.where(sync_staged.c.source_id > after)
-    return list(connection.execute(query.order_by(sync_staged.c.source_id).limit(limit)))
+    return _staged_page(connection, groups, "group", run_id, directory_id, after, limit)
 
 
 def _unseen_users(run_id: str, directory_id: str, only_active: bool) -> Any:
@@ -131,13 +129,19 @@ def membership_adds_page(
     directory_id: str,
     after: tuple[str, str] | None,
     limit: int,
-) -> list[tuple[str, str]]:
-    """(group id, user id) pairs the source lists that are not stored yet."""
+) -> list[tuple[str, str, tuple[str, str]]]:
+    """(group id, user id, key) of memberships the source lists that are not stored yet,
+    in the source's id order (key: the group's and the user's source ids; the keyset)."""
     staged_group = groups.alias("sg")
     staged_user = users.alias("su")
     seen_user = sync_staged.alias("seen_user")
     query = (
-        select(staged_group.c.id, staged_user.c.id)
+        select(
+            staged_group.c.id,
+            staged_user.c.id,
+            staged_group.c.external_id,
+            staged_user.c.external_id,
+        )
         .select_from(
             sync_staged.join(
                 staged_group,
@@ -168,9 +172,10 @@ def membership_adds_page(
         )
     )
     if after is not None:
-        query = query.where(tuple_(staged_group.c.id, staged_user.c.id) > tuple_(*after))
-    query = query.order_by(staged_group.c.id, staged_user.c.id).limit(limit)
-    return [(str(g), str(u)) for g, u in connection.execute(query)]
+        key = tuple_(staged_group.c.external_id, staged_user.c.external_id)
+        query = query.where(key > tuple_(*after))
+    query = query.order_by(staged_group.c.external_id, staged_user.c.external_id).limit(limit)
+    return [(str(g), str(u), (gk, uk)) for g, u, gk, uk in connection.execute(query)]
 
 
 def membership_removes_page(
@@ -179,8 +184,9 @@ def membership_removes_page(
     directory_id: str,
     after: tuple[str, str] | None,
     limit: int,
-) -> list[tuple[str, str]]:
-    """Stored memberships of seen groups and seen users that the source no longer lists.
+) -> list[tuple[str, str, tuple[str, str]]]:
+    """Stored memberships of seen groups and seen users that the source no longer lists,
+    as (group id, user id, key), in the source's id order like the adds.
 
     Users the source no longer has keep their memberships: they are deactivated (and a
     ``user.deactivated`` carries their groups) or deleted (the delete removes them, with
@@ -190,7 +196,9 @@ def membership_removes_page(
     staged_group = sync_staged.alias("sgr")
     staged_user = sync_staged.alias("su")
     query = (
-        select(memberships.c.group_id, memberships.c.user_id)
+        select(
+            memberships.c.group_id, memberships.c.user_id, groups.c.external_id, users.c.external_id
+        )
         .select_from(
             memberships.join(groups, groups.c.id == memberships.c.group_id).join(
                 users, users.c.id == memberships.c.user_id
@@ -217,9 +225,9 @@ def membership_removes_page(
         )
     )
     if after is not None:
-        query = query.where(tuple_(memberships.c.group_id, memberships.c.user_id) > tuple_(*after))
-    query = query.order_by(memberships.c.group_id, memberships.c.user_id).limit(limit)
-    return [(str(g), str(u)) for g, u in connection.execute(query)]
+        query = query.where(tuple_(groups.c.external_id, users.c.external_id) > tuple_(*after))
+    query = query.order_by(groups.c.external_id, users.c.external_id).limit(limit)
+    return [(str(g), str(u), (gk, uk)) for g, u, gk, uk in connection.execute(query)]
 
 
 def staged_membership_adds(connection: Connection, run_id: str, directory_id: str) -> int:
