@@ -10,11 +10,11 @@ by group from the staged rows, so no source is asked to interleave two listings.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
 from scimbridge.connectors.base import Source, SourceError, SourceGroup
@@ -24,6 +24,7 @@ from scimbridge.store import unit_of_work
 from scimbridge.store.tables import sync_staged
 
 CHUNK = 1000
+Fence = Callable[[Connection], None]
 MAX_ID = 512  # sync_staged.source_id
 
 
@@ -50,9 +51,10 @@ def _check_id(kind: str, source_id: object) -> str:
     return source_id
 
 
-def _write(engine: Engine, rows: list[dict[str, Any]], what: str) -> None:
+def _write(engine: Engine, rows: list[dict[str, Any]], what: str, fence: Fence) -> None:
     try:
         with unit_of_work.write(engine) as connection:
+            fence(connection)  # renews the run's lease while a long fetch goes on
             sync_store.stage_rows(connection, rows)
     except IntegrityError:
         raise SourceError(
@@ -60,16 +62,16 @@ def _write(engine: Engine, rows: list[dict[str, Any]], what: str) -> None:
         ) from None
 
 
-def _chunks(engine: Engine, rows: Iterator[dict[str, Any]], what: str) -> int:
+def _chunks(engine: Engine, rows: Iterator[dict[str, Any]], what: str, fence: Fence) -> int:
     count = 0
     chunk: list[dict[str, Any]] = []
     for row in rows:
         chunk.append(row)
         count += 1
         if len(chunk) >= CHUNK:
-            _write(engine, chunk, what)
+            _write(engine, chunk, what, fence)
             chunk = []
-    _write(engine, chunk, what)
+    _write(engine, chunk, what, fence)
     return count
 
 
@@ -94,8 +96,13 @@ def _staged_groups(engine: Engine, run_id: str) -> Iterator[SourceGroup]:
         after = rows[-1].source_id
 
 
-def stage_source(engine: Engine, run_id: str, source: Source, *, members: bool = True) -> Staged:
-    """Fetch the whole source into the staging table; raise :class:`SourceError` on failure."""
+def stage_source(
+    engine: Engine, run_id: str, source: Source, fence: Fence = lambda _connection: None
+) -> Staged:
+    """Fetch the whole source into the staging table; raise :class:`SourceError` on failure.
+
+    ``fence`` runs in each chunk's transaction: the engine renews (and checks) the run's
+    lease there, so a fetch longer than the lease keeps it."""
     staged = Staged()
 
     def user_rows() -> Iterator[dict[str, Any]]:
@@ -143,8 +150,7 @@ def stage_source(engine: Engine, run_id: str, source: Source, *, members: bool =
                         "resource": None,
                     }
 
-    staged.users = _chunks(engine, user_rows(), "user")
-    staged.groups = _chunks(engine, group_rows(), "group")
-    if members:
-        staged.members = _chunks(engine, member_rows(), "membership")
+    staged.users = _chunks(engine, user_rows(), "user", fence)
+    staged.groups = _chunks(engine, group_rows(), "group", fence)
+    staged.members = _chunks(engine, member_rows(), "membership", fence)
     return staged

@@ -182,7 +182,7 @@ def run_sync(
         if source is None:
             source = _open(runtime, row)
         try:
-            staged = stage_source(runtime.engine, run_id, source)
+            staged = stage_source(runtime.engine, run_id, source, ctx.fence)
         finally:
             pages = source.pages_fetched
             source.close()
