@@ -109,6 +109,8 @@ def sync_directory(
     the worker already holds it as ``token``); the lease is released with the next due
     time: the interval after a good run, an exponential backoff after a failed one."""
     row = _settings(runtime, directory_id)
+    if source is None:
+        _fetchable(row.provider)
     if token is None:
         token = acquire(runtime, directory_id, owner)
     failed: list[SourceError] = []
@@ -206,13 +208,18 @@ def run_sync(
     return get_run(runtime, directory_id, run_id)
 
 
-def _open(runtime: Runtime, row: Any) -> Source:
-    connector = registry.connector_for(row.provider)
+def _fetchable(provider: str) -> Callable[[dict[str, Any]], Source]:
+    """The provider's ``open_source``; a 400 for providers that only take imports (csv)."""
+    connector = registry.connector_for(provider)
     if connector is None or connector.open_source is None:
         raise InvalidRequest(
-            f"{row.provider} directories receive data by import (POST …/import), not by sync"
+            f"{provider} directories receive data by import (POST …/import), not by sync"
         )
-    return connector.open_source(decrypted_connection(runtime, row.connection_ciphertext))
+    return connector.open_source
+
+
+def _open(runtime: Runtime, row: Any) -> Source:
+    return _fetchable(row.provider)(decrypted_connection(runtime, row.connection_ciphertext))
 
 
 def _dry_run(runtime: Runtime, ctx: RunContext) -> dict[str, Any]:
@@ -366,11 +373,7 @@ def get_run(runtime: Runtime, directory_id: str, run_id: str) -> dict[str, Any]:
 def request_sync(runtime: Runtime, directory_id: str) -> dict[str, Any]:
     """``POST …/sync``: make the directory due now; the worker runs it (429 in the cooldown)."""
     row = _settings(runtime, directory_id)
-    connector = registry.connector_for(row.provider)
-    if connector is None or connector.open_source is None:
-        raise InvalidRequest(
-            f"{row.provider} directories receive data by import (POST …/import), not by sync"
-        )
+    _fetchable(row.provider)
     now = runtime.clock.now()
     cooldown = runtime.settings.sync_cooldown_seconds
     with unit_of_work.write(runtime.engine) as connection:
