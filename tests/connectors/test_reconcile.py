@@ -206,6 +206,8 @@ class TestGuard:
     def test_an_empty_answer_is_always_held(self, runtime: Runtime) -> None:
         directory_id = make_pull_directory(runtime)
         sync(runtime, directory_id, company(2))
+        plan = sync(runtime, directory_id, FakeSource(), dry_run=True)
+        assert "no users" in plan["would_be_held"]
         run = sync(runtime, directory_id, FakeSource())
         assert run["outcome"] == "held"
         assert "no users" in run["error"]["message"]
@@ -230,6 +232,7 @@ class TestGuard:
         source.people[0] = person(0, displayName="Renamed")
         plan = sync(runtime, directory_id, source, dry_run=True)
         assert plan["dry_run"] is True
+        assert plan["would_be_held"] is None
         assert plan["counts"]["created"] == 1
         assert plan["counts"]["updated"] == 1
         assert {c["change"] for c in plan["changes"]} == {"created", "updated"}

@@ -17,7 +17,7 @@ from scimbridge.connectors.base import Source, SourceError
 from scimbridge.errors import InvalidRequest, TooManyRequests
 from scimbridge.events.sync_worker import SyncWorker, schedulable_providers
 from scimbridge.runtime import Runtime
-from scimbridge.services import syncs
+from scimbridge.services import sync_requests
 from scimbridge.services.sync_runs import backoff, list_runs
 from scimbridge.store import unit_of_work
 from scimbridge.store.tables import sync_schedules
@@ -113,10 +113,10 @@ def test_two_workers_never_sync_one_directory_at_once(runtime: Runtime) -> None:
 def test_manual_request_cooldown_and_trigger(runtime: Runtime) -> None:
     directory_id = ldap_directory(runtime, "m", FakeSource(people=[person(1)]))
     SyncWorker(runtime).run_once()
-    queued = syncs.request_sync(runtime, directory_id)
+    queued = sync_requests.request_sync(runtime, directory_id)
     assert queued["status"] == "queued"
     with pytest.raises(TooManyRequests) as refused:
-        syncs.request_sync(runtime, directory_id)
+        sync_requests.request_sync(runtime, directory_id)
     assert 1 <= refused.value.retry_after <= 60
     assert SyncWorker(runtime).run_once() == directory_id
     assert runs(runtime, directory_id)[0]["trigger"] == "manual"
@@ -125,7 +125,7 @@ def test_manual_request_cooldown_and_trigger(runtime: Runtime) -> None:
 def test_csv_directories_are_not_synced(runtime: Runtime) -> None:
     directory_id = make_pull_directory(runtime)
     with pytest.raises(InvalidRequest, match="import"):
-        syncs.request_sync(runtime, directory_id)
+        sync_requests.request_sync(runtime, directory_id)
     assert SyncWorker(runtime).run_once() is None
 
 

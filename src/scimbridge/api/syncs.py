@@ -16,7 +16,7 @@ from scimbridge.api.deps import require_admin
 from scimbridge.api.responses import json_response
 from scimbridge.api.uploads import receive_upload
 from scimbridge.runtime import Runtime
-from scimbridge.services import csv_import, syncs
+from scimbridge.services import csv_import, sync_requests, syncs
 from scimbridge.services.sync_runs import list_runs
 
 router = APIRouter(prefix="/api/v1/directories", tags=["syncs"])
@@ -25,7 +25,9 @@ Admin = Annotated[Runtime, Depends(require_admin)]
 
 @router.post("/{directory_id}/sync", status_code=202)
 async def request_sync(directory_id: str, runtime: Admin) -> Response:
-    return json_response(await run_in_threadpool(syncs.request_sync, runtime, directory_id), 202)
+    return json_response(
+        await run_in_threadpool(sync_requests.request_sync, runtime, directory_id), 202
+    )
 
 
 @router.get("/{directory_id}/syncs")

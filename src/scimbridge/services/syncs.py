@@ -25,12 +25,11 @@ from datetime import timedelta
 from typing import Any
 
 from scimbridge import ids
-from scimbridge.clock import isoformat
 from scimbridge.connectors import registry
 from scimbridge.connectors.base import Source, SourceError
 from scimbridge.connectors.reconcile import RunContext, reconcile
 from scimbridge.connectors.staging import stage_source
-from scimbridge.errors import Conflict, InvalidRequest, NotFound, TooManyRequests
+from scimbridge.errors import Conflict, InvalidRequest, NotFound
 from scimbridge.observability import redaction
 from scimbridge.runtime import Runtime
 from scimbridge.services.directories import decrypted_connection
@@ -49,7 +48,7 @@ class LeaseLost(Exception):
     """Another worker took the directory over (our lease expired): stop writing."""
 
 
-def _settings(runtime: Runtime, directory_id: str) -> Any:
+def settings_of(runtime: Runtime, directory_id: str) -> Any:
     with unit_of_work.read(runtime.engine) as connection:
         row = sync_store.directory_settings(connection, directory_id)
     if row is None:
@@ -108,9 +107,9 @@ def sync_directory(
     """Run a sync now, in this thread, under the directory's lease (taken here unless
     the worker already holds it as ``token``); the lease is released with the next due
     time: the interval after a good run, an exponential backoff after a failed one."""
-    row = _settings(runtime, directory_id)
+    row = settings_of(runtime, directory_id)
     if source is None:
-        _fetchable(row.provider)
+        fetchable(row.provider)
     if token is None:
         token = acquire(runtime, directory_id, owner)
     failed: list[SourceError] = []
@@ -192,7 +191,8 @@ def run_sync(
         with unit_of_work.write(runtime.engine) as connection:
             sync_store.add_counts(connection, run_id, ctx.counts)
         if dry_run:
-            return _dry_run(runtime, ctx)
+            held = _guard(runtime, ctx, row, staged.users)[0] if mode == "snapshot" else None
+            return _dry_run(runtime, ctx, held)
         if mode == "snapshot" and _hold_if_guarded(runtime, ctx, row, staged.users):
             return get_run(runtime, directory_id, run_id)
         return apply_run(runtime, ctx, outcome="succeeded")
@@ -208,7 +208,7 @@ def run_sync(
     return get_run(runtime, directory_id, run_id)
 
 
-def _fetchable(provider: str) -> Callable[[dict[str, Any]], Source]:
+def fetchable(provider: str) -> Callable[[dict[str, Any]], Source]:
     """The provider's ``open_source``; a 400 for providers that only take imports (csv)."""
     connector = registry.connector_for(provider)
     if connector is None or connector.open_source is None:
@@ -219,37 +219,54 @@ def _fetchable(provider: str) -> Callable[[dict[str, Any]], Source]:
 
 
 def _open(runtime: Runtime, row: Any) -> Source:
-    return _fetchable(row.provider)(decrypted_connection(runtime, row.connection_ciphertext))
+    return fetchable(row.provider)(decrypted_connection(runtime, row.connection_ciphertext))
 
 
-def _dry_run(runtime: Runtime, ctx: RunContext) -> dict[str, Any]:
+def _dry_run(runtime: Runtime, ctx: RunContext, held: str | None) -> dict[str, Any]:
+    """The plan's counts and first changes; ``would_be_held`` says why the guard would
+    hold the real run (``null``: it would be applied)."""
     try:
         reconcile(ctx)
     finally:
         with unit_of_work.write(runtime.engine) as connection:
             sync_store.delete_run(connection, ctx.run_id)
     counts = {name: int(ctx.counts[name]) for name in SYNC_COUNTS if name != "events"}
-    return {"dry_run": True, "counts": counts, "changes": ctx.sample, "problems": ctx.problems}
+    return {
+        "dry_run": True,
+        "would_be_held": held,
+        "counts": counts,
+        "changes": ctx.sample,
+        "problems": ctx.problems,
+    }
+
+
+def _guard(
+    runtime: Runtime, ctx: RunContext, row: Any, seen_users: int
+) -> tuple[str | None, int, int]:
+    """Why the mass-deletion guard holds the staged run (``None``: it does not), with
+    the users it would take access from and the directory's user count."""
+    with unit_of_work.read(runtime.engine) as connection:
+        total = sync_store.count_users(connection, ctx.directory_id)
+        removals = sync_plan.removal_count(
+            connection, ctx.run_id, ctx.directory_id, only_active=ctx.policy == "deactivate"
+        )
+    if seen_users == 0 and total > 0:
+        return f"the source returned no users but the directory has {total}", removals, total
+    if removals >= row.guard_min_users and removals * 100 > row.guard_percent * total:
+        return (
+            f"would take access from {removals} of {total} users "
+            f"(guard: more than {row.guard_percent} % and at least {row.guard_min_users})",
+            removals,
+            total,
+        )
+    return None, removals, total
 
 
 def _hold_if_guarded(runtime: Runtime, ctx: RunContext, row: Any, seen_users: int) -> bool:
-    with unit_of_work.read(runtime.engine) as connection:
-        total = sync_store.count_users(connection, ctx.directory_id)
-        only_active = ctx.policy == "deactivate"
-        removals = sync_plan.removal_count(
-            connection, ctx.run_id, ctx.directory_id, only_active=only_active
-        )
-    empty = seen_users == 0 and total > 0
-    over = removals >= row.guard_min_users and removals * 100 > row.guard_percent * total
-    if not (empty or over):
+    why, removals, total = _guard(runtime, ctx, row, seen_users)
+    if why is None:
         return False
-    why = (
-        f"the source returned no users but the directory has {total}"
-        if empty
-        else f"would take access from {removals} of {total} users "
-        f"(guard: more than {row.guard_percent} % and at least {row.guard_min_users})"
-    )
-    field = "deactivated" if only_active else "deleted"
+    field = "deactivated" if ctx.policy == "deactivate" else "deleted"
     with unit_of_work.write(runtime.engine) as connection:
         current = sync_store.directory_settings(connection, ctx.directory_id)
         sequence = current.last_sequence if current is not None else None
@@ -309,7 +326,7 @@ def _fail(runtime: Runtime, ctx: RunContext, kind: str, explanation: str) -> Non
 
 def approve(runtime: Runtime, directory_id: str, run_id: str) -> dict[str, Any]:
     """Apply a held run's staged snapshot, if the directory has not changed since."""
-    row = _settings(runtime, directory_id)
+    row = settings_of(runtime, directory_id)
     with unit_of_work.read(runtime.engine) as connection:
         run = sync_store.get_run(connection, directory_id, run_id)
     if run is None:
@@ -368,24 +385,3 @@ def get_run(runtime: Runtime, directory_id: str, run_id: str) -> dict[str, Any]:
     if run is None:
         raise NotFound(f"sync run {run_id} not found")
     return run_object(run)
-
-
-def request_sync(runtime: Runtime, directory_id: str) -> dict[str, Any]:
-    """``POST …/sync``: make the directory due now; the worker runs it (429 in the cooldown)."""
-    row = _settings(runtime, directory_id)
-    _fetchable(row.provider)
-    now = runtime.clock.now()
-    cooldown = runtime.settings.sync_cooldown_seconds
-    with unit_of_work.write(runtime.engine) as connection:
-        sync_store.ensure_schedule(connection, directory_id, now)
-        schedule = sync_store.schedule_row(connection, directory_id)
-        last = schedule.last_requested_at if schedule is not None else None
-        if last is not None and (now - last).total_seconds() < cooldown:
-            wait = max(1, int(cooldown - (now - last).total_seconds() + 0.999))
-            raise TooManyRequests(
-                f"a sync of this directory was requested less than {int(cooldown)} s ago; "
-                f"retry in {wait} s",
-                retry_after=wait,
-            )
-        sync_store.request_now(connection, directory_id, now)
-    return {"directory_id": directory_id, "status": "queued", "requested_at": isoformat(now)}
