@@ -15,6 +15,7 @@ import importlib
 from pathlib import Path
 from typing import Any
 
+from scimbridge.connectors.base import SourceError
 from scimbridge.connectors.csv_connector import header_map as check_header_map
 from scimbridge.errors import InvalidRequest, NotFound, ProviderNotAvailable
 from scimbridge.runtime import Runtime
@@ -61,7 +62,10 @@ def import_csv(
         raise InvalidRequest(f"only csv directories take imports; this one is {row.provider}")
     stored = decrypted_connection(runtime, row.connection_ciphertext).get("header_map")
     mapping = check_header_map(header_map if header_map is not None else stored)
-    problems = csv_source.validate_csv(path, mapping)
+    try:
+        problems = csv_source.validate_csv(path, mapping)
+    except SourceError as error:  # the file cannot be read at all
+        raise InvalidFile(f"nothing was imported: {error.explanation}") from None
     if problems:
         shown = "; ".join(
             f"line {p.line}" + (f", column {p.column}" if p.column else "") + f": {p.message}"
