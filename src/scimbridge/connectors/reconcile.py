@@ -28,6 +28,7 @@ from sqlalchemy import Connection, Engine
 
 from scimbridge.directory import commands
 from scimbridge.directory.writer import Writer, ensure_schemas, prepare_resource
+from scimbridge.observability import metrics
 from scimbridge.scim.errors import ScimError
 from scimbridge.scim.replace import replace_resource
 from scimbridge.scim.schemas import GROUP_RESOURCE, USER_RESOURCE, ResourceType
@@ -105,10 +106,12 @@ def _page(
         now = ctx.now()
         writer = commands.open_writer(SqlDirectoryStore(connection, now), ctx.directory_id, now)
         result = step(connection, writer)
+        written = [event.type for event in writer.events]
         ctx.counts["events"] += writer.flush()
         sync_store.add_counts(connection, ctx.run_id, ctx.counts - before)
-    if ctx.counts["events"] != before["events"]:
+    if written:
         ctx.notify(ctx.directory_id)
+        metrics.record_events(writer.directory.provider, written)  # committed: count them
     return result
 
 
