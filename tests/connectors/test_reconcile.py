@@ -13,6 +13,7 @@ from scimbridge.errors import Conflict
 from scimbridge.runtime import Runtime
 from scimbridge.services import directories as directory_service
 from scimbridge.services import syncs
+from scimbridge.store import sync_runs as sync_store
 from scimbridge.store import unit_of_work
 from scimbridge.store.tables import sync_schedules
 from tests.connectors.fakes import (
@@ -268,3 +269,20 @@ def test_a_run_whose_lease_was_taken_over_stops_writing(runtime: Runtime) -> Non
     assert run["error"]["kind"] == "superseded"
     assert types(runtime, directory_id) == []
     assert directory_service.get_directory(runtime, directory_id)["state"] == "active"
+
+
+def test_a_run_left_running_by_a_dead_process_is_marked_interrupted(runtime: Runtime) -> None:
+    directory_id = make_pull_directory(runtime)
+    with unit_of_work.write(runtime.engine) as connection:
+        sync_store.insert_run(
+            connection,
+            run_id="sync_dead",
+            directory_id=directory_id,
+            trigger="scheduled",
+            mode="snapshot",
+            now=runtime.clock.now(),
+        )
+    sync(runtime, directory_id, company())
+    dead = syncs.get_run(runtime, directory_id, "sync_dead")
+    assert dead["outcome"] == "failed"
+    assert dead["error"]["kind"] == "interrupted"

@@ -160,6 +160,7 @@ def run_sync(
     run_id = ids.new_id("sync")
     now = runtime.clock.now()
     with unit_of_work.write(runtime.engine) as connection:
+        sync_store.interrupt_running(connection, directory_id, now)
         sync_store.insert_run(
             connection,
             run_id=run_id,

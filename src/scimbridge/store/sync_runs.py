@@ -259,3 +259,17 @@ def request_now(connection: Connection, directory_id: str, now: datetime) -> Non
         .where(sync_schedules.c.directory_id == directory_id)
         .values(last_requested_at=now, next_sync_at=now)
     )
+
+
+def interrupt_running(connection: Connection, directory_id: str, now: datetime) -> None:
+    """Runs still ``running`` when a new run holds the lease died with their process."""
+    connection.execute(
+        update(sync_runs)
+        .where(sync_runs.c.directory_id == directory_id, sync_runs.c.outcome == "running")
+        .values(
+            outcome="failed",
+            finished_at=now,
+            error_kind="interrupted",
+            error_message="the process running this sync stopped before it finished",
+        )
+    )
