@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import Engine, update
 
 from scimbridge.connectors.base import SourceError, SourceUser
 from scimbridge.errors import Conflict
@@ -19,10 +19,16 @@ from scimbridge.store.tables import sync_schedules
 from tests.connectors.fakes import (
     FakeSource,
     make_pull_directory,
+    make_runtime,
     person,
     stored_events,
     team,
 )
+
+
+@pytest.fixture
+def runtime(engine: Engine, database_url: str) -> Runtime:
+    return make_runtime(engine, database_url)
 
 
 def sync(runtime: Runtime, directory_id: str, source: FakeSource, **options: Any) -> dict[str, Any]:

@@ -11,11 +11,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import pytest
+from sqlalchemy import Engine
+
 from scimbridge.directory import commands
 from scimbridge.runtime import Runtime
 from scimbridge.store import unit_of_work
 from scimbridge.store.resources import SqlDirectoryStore
-from tests.connectors.fakes import FakeSource, make_pull_directory, person, stored_events, team
+from tests.connectors.fakes import (
+    FakeSource,
+    make_pull_directory,
+    make_runtime,
+    person,
+    stored_events,
+    team,
+)
 from tests.connectors.test_reconcile import sync
 from tests.factories import patch_body
 
@@ -30,6 +40,11 @@ def comparable(value: Any) -> Any:
     if isinstance(value, list):
         return [comparable(v) for v in value]
     return value
+
+
+@pytest.fixture
+def runtime(engine: Engine, database_url: str) -> Runtime:
+    return make_runtime(engine, database_url)
 
 
 class Twin:
