@@ -50,3 +50,14 @@ def test_connection_is_validated_and_secrets_masked(monkeypatch: pytest.MonkeyPa
     assert registry.masked_connection("ldap", checked) == {"host": "h", "password": registry.MASK}
     with pytest.raises(InvalidRequest, match="takes no connection"):
         directory_service.validate_connection("okta", {"host": "h"})
+
+
+def test_a_patch_that_sends_the_mask_back_keeps_the_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(registry, "connector_for", lambda p: FAKE if p == "ldap" else None)
+    stored = {"host": "old", "password": "s3cret"}
+    patched = registry.unmasked_connection(
+        "ldap", {"host": "new", "password": registry.MASK}, stored
+    )
+    assert patched == {"host": "new", "password": "s3cret"}
+    changed = registry.unmasked_connection("ldap", {"host": "h", "password": "n3w"}, stored)
+    assert changed == {"host": "h", "password": "n3w"}

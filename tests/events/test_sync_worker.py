@@ -17,8 +17,10 @@ from scimbridge.connectors.base import Source, SourceError
 from scimbridge.errors import InvalidRequest, TooManyRequests
 from scimbridge.events.sync_worker import SyncWorker, schedulable_providers
 from scimbridge.runtime import Runtime
+from scimbridge.services import directories as directory_service
 from scimbridge.services import sync_requests
 from scimbridge.services.sync_runs import backoff, list_runs
+from scimbridge.store import sync_runs as sync_store
 from scimbridge.store import unit_of_work
 from scimbridge.store.tables import sync_schedules
 from tests.connectors.fakes import FakeSource, make_pull_directory, make_runtime, person
@@ -156,3 +158,17 @@ def test_backoff_grows_with_jitter_and_is_capped_by_the_interval() -> None:
         ceiling = min(1800, 30 * 2 ** (failures - 1))
         assert ceiling / 2 <= backoff(30, 1800, failures, None) <= ceiling
     assert backoff(30, 1800, 1, 600) == 600
+
+
+def test_connection_secrets_are_masked_and_survive_a_round_trip(runtime: Runtime) -> None:
+    directory_id = ldap_directory(runtime, "s", FakeSource(people=[person(1)]))
+    shown = directory_service.get_directory(runtime, directory_id)
+    assert shown["connection"] == {"name": "s", "password": registry.MASK}
+    assert "pw" not in str(shown)
+    directory_service.update_directory(runtime, directory_id, {"connection": shown["connection"]})
+    with unit_of_work.read(runtime.engine) as connection:
+        row = sync_store.directory_settings(connection, directory_id)
+    assert row is not None
+    stored = directory_service.decrypted_connection(runtime, row.connection_ciphertext)
+    assert stored == {"name": "s", "password": "pw"}
+    assert "pw" not in (row.connection_ciphertext or "")

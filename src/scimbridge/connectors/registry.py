@@ -70,3 +70,15 @@ def masked_connection(provider: str, connection: Mapping[str, Any] | None) -> di
     connector = connector_for(provider)
     secrets = connector.secret_fields if connector is not None else frozenset(connection)
     return {k: (MASK if k in secrets and v not in (None, "") else v) for k, v in connection.items()}
+
+
+def unmasked_connection(provider: str, connection: object, previous: Mapping[str, Any]) -> object:
+    """A PATCHed ``connection`` whose secret fields still read :data:`MASK` (a client
+    sending back what GET showed) keeps the stored secrets instead of storing the mask."""
+    connector = connector_for(provider)
+    if connector is None or not isinstance(connection, Mapping):
+        return connection
+    return {
+        k: (previous.get(k) if k in connector.secret_fields and v == MASK else v)
+        for k, v in connection.items()
+    }

@@ -318,7 +318,14 @@ def update_directory(
         current = _require(connection, directory_id)
         now = runtime.clock.now()
         if "connection" in changes:
-            checked = validate_connection(current.provider, changes["connection"])
+            stored = sync_store.directory_settings(connection, directory_id)
+            previous = decrypted_connection(
+                runtime, stored.connection_ciphertext if stored else None
+            )
+            incoming = registry.unmasked_connection(
+                current.provider, changes["connection"], previous
+            )
+            checked = validate_connection(current.provider, incoming)
             values["connection_ciphertext"] = _encrypt_json(runtime, checked)
         if "webhook_url" in changes:
             url = changes["webhook_url"]
