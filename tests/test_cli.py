@@ -106,12 +106,27 @@ def test_create_with_deprovision_policy(databases) -> None:
     assert "--deprovision-policy" in bad.stderr
 
 
-def test_pull_providers_are_refused(databases) -> None:
+def test_a_csv_directory_syncs_by_import_only(databases) -> None:
     url = databases.empty_url()
-    refused = run(url, "directories", "create", "--name", "G", "--tenant", "t", "--provider", "csv")
+    created = run(
+        url,
+        "directories",
+        "create",
+        "--name",
+        "G",
+        "--tenant",
+        "t",
+        "--provider",
+        "csv",
+        "--connection",
+        '{"header_map": {"Mail": "email"}}',
+    )
+    assert created.returncode == 0, created.stderr
+    directory = json.loads(created.stdout)
+    assert directory["connection"] == {"header_map": {"Mail": "email"}}
+    refused = run(url, "directories", "sync", directory["id"])
     assert refused.returncode == 1
-    assert "not available yet" in refused.stderr
-    assert json.loads(run(url, "directories", "list").stdout) == []
+    assert "by import" in refused.stderr
 
 
 def test_attribute_map_is_validated(databases) -> None:

@@ -22,6 +22,7 @@ from scimbridge.api import (
     scim_routes,
     setup_links,
     setup_portal,
+    syncs,
     webhooks,
 )
 from scimbridge.api.bodies import BodyLimit
@@ -125,11 +126,16 @@ def create_app(
     handlers.install(app)
     # SCIM first: its routes are plain Starlette routes that FastAPI's router tries in order.
     app.router.routes.extend(scim_routes.ROUTES)
-    for module in (operations, directories, directory_data, events, webhooks):
+    for module in (operations, directories, directory_data, events, webhooks, syncs):
         app.include_router(module.router)
     for module in (setup_links, setup_portal):  # issue 13: setup links and the portal's API
         app.include_router(module.router)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, render_413=_too_large)
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.max_body_bytes,
+        render_413=_too_large,
+        upload_limit=settings.import_max_bytes,
+    )
     # Added last runs first: the target is vetted and normalised before metrics match it.
     app.add_middleware(MetricsMiddleware, lookup=operations.request_provider)
     app.add_middleware(RequestTarget)

@@ -18,6 +18,7 @@ import signal
 import sys
 import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from scimbridge import __version__, secret_keys
@@ -232,6 +233,7 @@ def cmd_directories(args: argparse.Namespace, settings: Settings) -> int:
                     webhook_url=args.webhook_url,
                     deprovision_policy=args.deprovision_policy,
                     attribute_map=args.attribute_map,
+                    connection=args.connection,
                 ),
                 actor=cli_actor(),
             )
@@ -252,7 +254,25 @@ def cmd_directories(args: argparse.Namespace, settings: Settings) -> int:
                 runtime, args.id, days=args.days, actor=cli_actor()
             )
         )
+    else:
+        return _pull_action(runtime, args)
     return 0
+
+
+def _pull_action(runtime: Runtime, args: argparse.Namespace) -> int:
+    """``sync``, ``import`` and ``approve`` run here, in this process, under the
+    directory's sync lease (a worker syncing it at the same moment makes this a 409)."""
+    from scimbridge.services import csv_import, syncs
+
+    if args.action == "sync":
+        run = syncs.sync_directory(runtime, args.id, trigger="manual", owner="cli")
+    elif args.action == "approve":
+        run = syncs.approve(runtime, args.id, args.run)
+    else:
+        mode = "upsert" if args.upsert else "snapshot"
+        run = csv_import.import_csv(runtime, args.id, args.file, mode=mode, dry_run=args.dry_run)
+    _print_json(run)
+    return 1 if run.get("outcome") == "failed" else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -308,6 +328,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--attribute-map",
         type=_json_object,
         help='JSON object of custom attribute names to SCIM paths, e.g. \'{"dept": "title"}\'',
+    )
+    create.add_argument(
+        "--connection", type=_json_object, help="JSON object: a pull provider's settings"
+    )
+    actions.add_parser("sync", help="sync a pull directory now, in this process").add_argument("id")
+    approve = actions.add_parser("approve", help="apply a sync run held by the guard")
+    approve.add_argument("id")
+    approve.add_argument("run")
+    importing = actions.add_parser("import", help="import a CSV file into a csv directory")
+    importing.add_argument("id")
+    importing.add_argument("file", type=Path)
+    importing.add_argument("--dry-run", action="store_true", help="show the changes only")
+    importing.add_argument(
+        "--upsert", action="store_true", help="change only the listed users (no removals)"
     )
     listing = actions.add_parser("list")
     listing.add_argument("--tenant")

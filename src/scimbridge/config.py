@@ -77,6 +77,14 @@ class Settings(BaseSettings):
     # Multiplies every retry delay; tests compress the 75-hour schedule with e.g. 0.001.
     webhook_retry_scale: float = Field(default=1.0, gt=0)
     log_level: str = "info"
+    # Pull sources (connectors/, README "Pull sources"): `POST …/sync` answers 429 within
+    # this many seconds of the previous request; a run owns its directory's lease this
+    # long without progress; transient source errors back off from this base delay.
+    sync_cooldown_seconds: float = Field(default=60.0, ge=0)
+    sync_lease_seconds: float = Field(default=600.0, gt=0)
+    sync_retry_base_seconds: float = Field(default=30.0, gt=0)
+    # A CSV import's body (streamed to disk, never held in memory) may be this large.
+    import_max_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
 
     # Operations log (README "Operations: request log, audit log, setup links").
     request_log_days: int = Field(default=14, ge=1)

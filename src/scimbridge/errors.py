@@ -7,6 +7,7 @@
      │    ├── InvalidCursor    400 invalid_cursor: a list's ``after`` is malformed or unknown
      │    └── ProviderNotAvailable  400 provider_not_available: a pull source not shipped yet
      ├── Unauthorized          401 unauthorized
+     ├── TooManyRequests       429 too_many_requests (with Retry-After)
      └── PayloadTooLarge       413 payload_too_large
 
 SCIM routes raise ``scim.errors.ScimError`` instead, which carries the RFC 7644 §3.12
@@ -52,6 +53,15 @@ class ProviderNotAvailable(InvalidRequest):
 class Unauthorized(ScimbridgeError):
     status = 401
     code = "unauthorized"
+
+
+class TooManyRequests(ScimbridgeError):
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class PayloadTooLarge(ScimbridgeError):

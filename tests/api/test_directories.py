@@ -176,21 +176,33 @@ def test_metrics_label_routes_by_template(admin: httpx.Client, server: RunningSe
 
 
 class TestProviders:
-    @pytest.mark.parametrize("provider", ["google", "ldap", "csv"])
-    def test_pull_providers_are_refused_until_pull_sources_exist(
-        self, admin: httpx.Client, provider: str
-    ) -> None:
+    def test_a_registered_pull_provider_is_accepted(self, admin: httpx.Client) -> None:
+        # Which pull providers are refused depends on the registry (tests/connectors/
+        # test_registry.py); csv is registered by the engine itself.
         response = admin.post(
-            "/api/v1/directories", json={"name": "P", "tenant": "pull-t", "provider": provider}
+            "/api/v1/directories",
+            json={
+                "name": "P",
+                "tenant": "pull-t",
+                "provider": "csv",
+                "connection": {"header_map": {"Mail": "email"}},
+            },
+        )
+        assert response.status_code == 201
+        body = response.json()
+        assert body["connection"] == {"header_map": {"Mail": "email"}}
+        assert body["sync"]["interval_seconds"] == 1800
+        assert body["sync"]["last_run"] is None
+
+    def test_a_bad_connection_is_refused(self, admin: httpx.Client) -> None:
+        response = admin.post(
+            "/api/v1/directories",
+            json={"name": "P", "tenant": "pull-t", "provider": "csv", "connection": {"x": 1}},
         )
         assert response.status_code == 400
-        error = response.json()["error"]
-        assert error["code"] == "provider_not_available"
-        assert "not available yet" in error["message"]
-        assert "okta" in error["message"]
-        assert "generic" in error["message"]
+        assert "connection" in response.json()["error"]["message"]
         listed = admin.get("/api/v1/directories", params={"tenant": "pull-t"}).json()
-        assert listed["data"] == []
+        assert all(d["provider"] == "csv" and d["connection"] != {"x": 1} for d in listed["data"])
 
     def test_patch_cannot_change_the_provider(self, admin: httpx.Client) -> None:
         directory = create_directory(admin)

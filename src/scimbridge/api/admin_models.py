@@ -37,6 +37,9 @@ class DirectoryCreate(_Body):
     attribute_map: dict[str, str] | None = None
     connection: dict[str, Any] | None = None
     deprovision_policy: DeprovisionPolicy | None = None
+    sync_interval_seconds: int | None = None
+    guard_percent: int | None = None
+    guard_min_users: int | None = None
 
 
 class DirectoryUpdate(_Body):
@@ -48,3 +51,6 @@ class DirectoryUpdate(_Body):
     attribute_map: dict[str, str] | None = None
     connection: dict[str, Any] | None = None
     deprovision_policy: DeprovisionPolicy | None = None
+    sync_interval_seconds: int | None = None
+    guard_percent: int | None = None
+    guard_min_users: int | None = None

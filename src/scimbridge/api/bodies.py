@@ -41,18 +41,24 @@ class InvalidJson(Exception):
 class BodyLimit:
     """ASGI middleware: refuse bodies over ``limit`` bytes with 413 (RFC 9110 §15.5.14)."""
 
-    def __init__(self, app: ASGIApp, limit: int, render_413: Any) -> None:
+    def __init__(
+        self, app: ASGIApp, limit: int, render_413: Any, upload_limit: int | None = None
+    ) -> None:
         self.app = app
         self.limit = limit
         self.render_413 = render_413
+        # File imports (``…/import``, api/uploads.py) stream to disk: they get their own cap.
+        self.upload_limit = upload_limit or limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        upload = scope.get("path", "").endswith("/import")
+        limit = self.upload_limit if upload else self.limit
         declared = _content_length(scope)
-        if declared is not None and declared > self.limit:
-            await self.render_413(scope, self.limit)(scope, receive, send)
+        if declared is not None and declared > limit:
+            await self.render_413(scope, limit)(scope, receive, send)
             return
         received = 0
 
@@ -61,8 +67,8 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
-                    raise BodyTooLarge(self.limit)
+                if received > limit:
+                    raise BodyTooLarge(limit)
             return message
 
         await self.app(scope, limited_receive, send)

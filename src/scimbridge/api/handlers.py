@@ -29,7 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scimbridge.api.bodies import BodyTooLarge, InvalidJson
 from scimbridge.api.responses import json_response, scim_response
-from scimbridge.errors import ScimbridgeError
+from scimbridge.errors import ScimbridgeError, TooManyRequests
 from scimbridge.observability import redaction
 from scimbridge.scim.errors import ScimError
 
@@ -158,6 +158,8 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     response = error_response(request.url.path, exc.status, exc.message, exc.code)
     if exc.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="scimbridge"'
+    if isinstance(exc, TooManyRequests):
+        response.headers["Retry-After"] = str(exc.retry_after)
     return response
 
 

@@ -43,6 +43,7 @@ from scimbridge.config import Settings
 from scimbridge.connectors.base import Source, SourceError, SourceGroup, SourceUser
 from scimbridge.connectors.google_auth import DELEGATION_HINT, AccessToken, build_credentials
 from scimbridge.connectors.google_mapping import group_resource, user_resource
+from scimbridge.connectors.registry import PullConnector
 
 PROVIDER = "google"
 SECRET_FIELDS = ("service_account", "client_secret", "refresh_token")
@@ -390,3 +391,7 @@ def open_source(connection: Mapping[str, Any], *, settings: Settings | None = No
     from an older version must fail clearly, not half-way through a run). ``settings`` is
     accepted for the registry's signature; nothing in it changes how Google is read."""
     return GoogleSource(validate_connection(connection))
+
+
+# The engine's registry entry (connectors/registry.py).
+CONNECTOR = PullConnector("google", validate_connection, open_source, frozenset(SECRET_FIELDS))

@@ -52,6 +52,7 @@ from scimbridge.connectors.ldap_settings import (
     parse_connection,
     validate_connection,
 )
+from scimbridge.connectors.registry import PullConnector
 
 __all__ = ["SECRET_FIELDS", "LdapSource", "open_source", "validate_connection"]
 
@@ -347,3 +348,7 @@ def _values(raw: RawAttributes, attribute: str) -> list[bytes]:
         if key.lower() == attribute.lower():
             return list(values)
     return []
+
+
+# The engine's registry entry (connectors/registry.py).
+CONNECTOR = PullConnector("ldap", validate_connection, open_source, frozenset(SECRET_FIELDS))

@@ -25,6 +25,7 @@ from scimbridge.config import Settings
 from scimbridge.events.maintenance import run_maintenance
 from scimbridge.events.recovery import RecoveryPolicy
 from scimbridge.events.schedule import RetrySchedule
+from scimbridge.events.sync_worker import SyncWorker
 from scimbridge.events.worker import DeliveryWorker, WorkerConfig
 from scimbridge.observability import redaction
 from scimbridge.runtime import Runtime
@@ -81,9 +82,11 @@ async def listen_for_commits(engine: Engine, worker: DeliveryWorker, stop: async
 
 
 async def run_worker(runtime: Runtime, stop: asyncio.Event) -> None:
+    """Webhook delivery, and the pull-sync scheduler beside it (events/sync_worker.py)."""
     worker = build_worker(runtime)
     listener = asyncio.create_task(listen_for_commits(runtime.engine, worker, stop))
     maintenance = asyncio.create_task(run_maintenance(runtime, stop))
+    scheduler = asyncio.create_task(SyncWorker(runtime).run(stop))
     try:
         await worker.run(stop)
     finally:
@@ -91,6 +94,9 @@ async def run_worker(runtime: Runtime, stop: asyncio.Event) -> None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        # The scheduler stops by itself once `stop` is set (a running sync ends first).
+        with contextlib.suppress(asyncio.CancelledError):
+            await scheduler
 
 
 def stop_on_exit_signals(stop: asyncio.Event) -> Callable[[], None]:

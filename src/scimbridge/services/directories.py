@@ -16,6 +16,8 @@ from sqlalchemy import Connection
 
 from scimbridge import ids
 from scimbridge.clock import isoformat
+from scimbridge.connectors import registry
+from scimbridge.connectors.base import SourceError
 from scimbridge.directory.attribute_map import AttributeMapError, check_attribute_map
 from scimbridge.directory.deprovision import DEPROVISION_POLICIES, default_policy
 from scimbridge.directory.models import DirectoryRecord
@@ -24,16 +26,16 @@ from scimbridge.errors import InvalidRequest, NotFound, ProviderNotAvailable
 from scimbridge.runtime import Runtime
 from scimbridge.services import audit, cursors, webhook_urls
 from scimbridge.services.audit import Actor
+from scimbridge.services.sync_runs import latest_run
 from scimbridge.store import deliveries as delivery_store
 from scimbridge.store import directories as store
+from scimbridge.store import sync_runs as sync_store
 from scimbridge.store import unit_of_work
 from scimbridge.store.tables import PROVIDERS
 
 PULL_PROVIDERS = frozenset({"google", "ldap", "csv"})
-# The switch the pull-sources work flips: until a connector fetches for these providers, a
-# directory created with one would look active, with a SCIM URL, and never receive data.
-# The schema's CHECK keeps them (``store.tables.PROVIDERS``) so no migration is needed then.
-PULL_PROVIDERS_ENABLED = False
+# A pull provider is available once its connector is registered (``connectors.registry``):
+# without one, a directory would look active, with a SCIM URL, and never receive data.
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,9 @@ class DirectoryInput:
     attribute_map: dict[str, str] | None = None
     connection: dict[str, Any] | None = None
     deprovision_policy: str | None = None
+    sync_interval_seconds: int | None = None
+    guard_percent: int | None = None
+    guard_min_users: int | None = None
 
 
 def directory_object(
@@ -68,6 +73,30 @@ def directory_object(
         "group_count": group_count,
         "last_sync_at": isoformat(record.last_sync_at) if record.last_sync_at else None,
         "webhook_status": webhook_status(connection, record),
+        **pull_fields(runtime, connection, record),
+    }
+
+
+def pull_fields(
+    runtime: Runtime, connection: Connection, record: DirectoryRecord
+) -> dict[str, Any]:
+    """A pull directory's ``connection`` (secrets masked) and ``sync`` settings with its last
+    run: extensions of the contract's directory object (README, "Pull sources")."""
+    if record.provider not in PULL_PROVIDERS:
+        return {}
+    settings = sync_store.directory_settings(connection, record.id)
+    if settings is None:
+        return {}
+    return {
+        "connection": registry.masked_connection(
+            record.provider, decrypted_connection(runtime, settings.connection_ciphertext)
+        ),
+        "sync": {
+            "interval_seconds": settings.sync_interval_seconds,
+            "guard_percent": settings.guard_percent,
+            "guard_min_users": settings.guard_min_users,
+            "last_run": latest_run(connection, record.id),
+        },
     }
 
 
@@ -88,7 +117,8 @@ def webhook_status(connection: Connection, record: DirectoryRecord) -> dict[str,
 
 def available_providers() -> tuple[str, ...]:
     """The providers a directory can be created with today, in the contract's order."""
-    return tuple(p for p in PROVIDERS if PULL_PROVIDERS_ENABLED or p not in PULL_PROVIDERS)
+    registered = registry.registered_providers()
+    return tuple(p for p in PROVIDERS if p not in PULL_PROVIDERS or p in registered)
 
 
 def validate_provider(provider: str) -> str:
@@ -98,8 +128,8 @@ def validate_provider(provider: str) -> str:
     if provider not in available_providers():
         pull = ", ".join(p for p in PROVIDERS if p in PULL_PROVIDERS)
         raise ProviderNotAvailable(
-            f"provider {provider!r} is a pull source, and pull sources ({pull}) are not "
-            f"available yet; available providers: {available}"
+            f"provider {provider!r} is a pull source whose connector is not available yet "
+            f"(pull sources: {pull}); available providers: {available}"
         )
     return provider
 
@@ -122,6 +152,47 @@ def validate_webhook_secret(secret: str) -> str:
     if not 24 <= len(key) <= 64:
         raise InvalidRequest("webhook_secret must encode 24 to 64 bytes")
     return secret
+
+
+def validate_connection(provider: str, connection: object) -> dict[str, Any] | None:
+    """A pull provider's ``connection``, checked by its connector; push providers have none."""
+    connector = registry.connector_for(provider)
+    if connector is None:
+        if connection is not None:
+            raise InvalidRequest(f"provider {provider!r} takes no connection")
+        return None
+    if connection is None:
+        connection = {}
+    if not isinstance(connection, dict):
+        raise InvalidRequest("connection must be an object")
+    try:
+        return connector.validate_connection(connection)
+    except (ValueError, SourceError) as error:  # connectors raise either for bad settings
+        raise InvalidRequest(f"connection: {error}") from None
+
+
+def decrypted_connection(runtime: Runtime, ciphertext: str | None) -> dict[str, Any]:
+    """The stored connection in clear, for the engine only (never for an answer)."""
+    if not ciphertext:
+        return {}
+    value = orjson.loads(runtime.secret_box.decrypt(ciphertext))
+    return value if isinstance(value, dict) else {}
+
+
+# Settings of a pull directory's schedule and mass-deletion guard, with their bounds (the
+# database's CHECKs say the same): syncing more often than every 5 minutes would only
+# spend the source's API quota.
+SYNC_SETTINGS: dict[str, tuple[int, int]] = {
+    "sync_interval_seconds": (300, 7 * 86400),
+    "guard_percent": (0, 100),
+    "guard_min_users": (0, 10_000_000),
+}
+
+
+def validate_sync_setting(key: str, value: object, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidRequest(f"{key} must be an integer from {low} to {high}")
+    return value
 
 
 def validate_deprovision_policy(policy: object) -> str:
@@ -148,6 +219,11 @@ def create_directory(runtime: Runtime, data: DirectoryInput, *, actor: Actor) ->
     )
     if not data.name.strip() or not data.tenant.strip():
         raise InvalidRequest("name and tenant must not be empty")
+    sync_values = {
+        key: validate_sync_setting(key, getattr(data, key), low, high)
+        for key, (low, high) in SYNC_SETTINGS.items()
+        if getattr(data, key) is not None
+    }
     webhook_url = validate_webhook_url(runtime, data.webhook_url) if data.webhook_url else None
     generated_secret = None
     secret = validate_webhook_secret(data.webhook_secret) if data.webhook_secret else None
@@ -167,11 +243,17 @@ def create_directory(runtime: Runtime, data: DirectoryInput, *, actor: Actor) ->
             webhook_url=webhook_url,
             webhook_secret_ciphertext=box.encrypt(secret) if secret else None,
             attribute_map=validate_attribute_map(data.attribute_map or {}),
-            connection_ciphertext=_encrypt_json(runtime, data.connection),
+            connection_ciphertext=_encrypt_json(
+                runtime, validate_connection(data.provider, data.connection)
+            ),
             now=runtime.clock.now(),
             deprovision_policy=policy,
         )
         delivery_store.create_cursor(connection, directory_id, 0, runtime.clock.now())
+        if sync_values:
+            store.update_directory(connection, directory_id, sync_values)
+        if data.provider in PULL_PROVIDERS:
+            sync_store.ensure_schedule(connection, directory_id, runtime.clock.now())
         record = _require(connection, directory_id)
         audit.record(
             connection,
@@ -236,14 +318,25 @@ def update_directory(
         values["deprovision_policy"] = validate_deprovision_policy(changes["deprovision_policy"])
     if "attribute_map" in changes:
         values["attribute_map"] = validate_attribute_map(dict(changes["attribute_map"] or {}))
-    if "connection" in changes:
-        values["connection_ciphertext"] = _encrypt_json(runtime, changes["connection"])
+    for key, (low, high) in SYNC_SETTINGS.items():
+        if changes.get(key) is not None:
+            values[key] = validate_sync_setting(key, changes[key], low, high)
     if changes.get("webhook_url"):
         # Before the transaction: resolving the host must not hold the write lock.
         validate_webhook_url(runtime, changes["webhook_url"])
     with unit_of_work.write(runtime.engine) as connection:
         current = _require(connection, directory_id)
         now = runtime.clock.now()
+        if "connection" in changes:
+            stored = sync_store.directory_settings(connection, directory_id)
+            previous = decrypted_connection(
+                runtime, stored.connection_ciphertext if stored else None
+            )
+            incoming = registry.unmasked_connection(
+                current.provider, changes["connection"], previous
+            )
+            checked = validate_connection(current.provider, incoming)
+            values["connection_ciphertext"] = _encrypt_json(runtime, checked)
         if "webhook_url" in changes:
             url = changes["webhook_url"]
             values["webhook_url"] = url or None

@@ -100,7 +100,8 @@ def _due(now: datetime) -> Any:
         or_(webhook_cursors.c.lease_expires_at.is_(None), webhook_cursors.c.lease_expires_at < now),
         webhook_cursors.c.last_acked_sequence < directories.c.last_sequence,
         directories.c.webhook_url.is_not(None),
-        directories.c.state == "active",
+        # A pull directory in error or held still delivers what it already changed.
+        directories.c.state.in_(("active", "error", "held")),
     )
 
 

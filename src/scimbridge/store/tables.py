@@ -55,7 +55,7 @@ PROVIDERS = (
     "ldap",
     "csv",
 )
-DIRECTORY_STATES = ("active", "inactive", "error")
+DIRECTORY_STATES = ("active", "inactive", "error", "held")
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 
 
@@ -101,6 +101,13 @@ directories = Table(
     CheckConstraint(_in("state", DIRECTORY_STATES), name="state"),
     CheckConstraint("last_sequence >= 0", name="last_sequence"),
     CheckConstraint(_in("deprovision_policy", DEPROVISION_POLICIES), name="deprovision_policy"),
+    # Pull sources (issue 14): how often the worker syncs, and the mass-deletion guard.
+    Column("sync_interval_seconds", Integer, nullable=False, server_default="1800"),
+    Column("guard_percent", Integer, nullable=False, server_default="10"),
+    Column("guard_min_users", Integer, nullable=False, server_default="10"),
+    CheckConstraint("sync_interval_seconds >= 300", name="sync_interval_seconds"),
+    CheckConstraint("guard_percent BETWEEN 0 AND 100", name="guard_percent"),
+    CheckConstraint("guard_min_users >= 0", name="guard_min_users"),
 )
 
 users = Table(
@@ -314,4 +321,82 @@ setup_links = Table(
     Column("created_by", String(200), nullable=False),
     CheckConstraint("expires_at > created_at", name="expires_at"),
     Index("ix_setup_links_directory_id_id", "directory_id", "id"),
+)
+
+SYNC_TRIGGERS = ("manual", "scheduled", "import")
+SYNC_OUTCOMES = ("running", "succeeded", "failed", "held", "approved", "superseded")
+SYNC_MODES = ("snapshot", "upsert")
+SYNC_COUNTS = (
+    "seen_users",
+    "seen_groups",
+    "created",
+    "updated",
+    "deactivated",
+    "reactivated",
+    "deleted",
+    "groups_created",
+    "groups_updated",
+    "groups_deleted",
+    "memberships_added",
+    "memberships_removed",
+    "rejected",
+    "pages_fetched",
+    "events",
+)
+
+# One row per pull run (connectors/, issue 14): its outcome, counts and error.
+sync_runs = Table(
+    "sync_runs",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    _directory_fk(),
+    Column("trigger", String(20), nullable=False),
+    Column("mode", String(20), nullable=False, server_default="snapshot"),
+    Column("outcome", String(20), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=True),
+    *(Column(name, Integer, nullable=False, server_default="0") for name in SYNC_COUNTS),
+    Column("directory_users", Integer, nullable=True),
+    Column("held_sequence", BigInteger, nullable=True),
+    Column("error_kind", String(40), nullable=True),
+    Column("error_message", Text, nullable=True),
+    CheckConstraint(_in("trigger", SYNC_TRIGGERS), name="trigger"),
+    CheckConstraint(_in("outcome", SYNC_OUTCOMES), name="outcome"),
+    CheckConstraint(_in("mode", SYNC_MODES), name="mode"),
+    Index("ix_sync_runs_directory_id_id", "directory_id", "id"),
+)
+
+# What a run fetched, on disk: users and groups with their mapped resource, memberships
+# as (group source_id, member source_id). The primary key rejects a source that yields
+# the same id twice.
+sync_staged = Table(
+    "sync_staged",
+    metadata,
+    Column("run_id", String(64), ForeignKey("sync_runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(10), primary_key=True),
+    Column("source_id", String(512), primary_key=True),
+    Column("member_id", String(512), primary_key=True, server_default=""),
+    Column("active", Boolean, nullable=True),
+    Column("resource", JSONDocument, nullable=True),
+    CheckConstraint(_in("kind", ("user", "group", "member")), name="kind"),
+)
+
+# One row per pull directory: when it is next due and the lease that lets one worker at a
+# time sync it (the webhook cursor's lease pattern, RELIABILITY.md §3).
+sync_schedules = Table(
+    "sync_schedules",
+    metadata,
+    Column(
+        "directory_id",
+        String(64),
+        ForeignKey("directories.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("next_sync_at", UTCDateTime, nullable=False),
+    Column("last_requested_at", UTCDateTime, nullable=True),
+    Column("failures", Integer, nullable=False, server_default="0"),
+    Column("lease_owner", String(100), nullable=True),
+    Column("lease_token", String(64), nullable=True),
+    Column("lease_expires_at", UTCDateTime, nullable=True),
+    Index("ix_sync_schedules_next_sync_at", "next_sync_at"),
 )

@@ -1,0 +1,272 @@
+"""The set-based queries that compare a run's staged source with the stored directory.
+
+Stored users and groups are matched to staged ones by ``external_id`` = ``source_id``
+(connectors/base.py: the source's immutable id). Every query is a keyset page (ordered by
+a unique key, resumed after the last one seen), so a run walks a 100,000-user directory a
+page at a time and never holds it whole; and since each page is read afresh after the
+previous page's changes committed, a run that stopped half-way and the next run converge.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Table, and_, exists, func, select, tuple_
+
+from scimbridge.store.tables import groups, memberships, sync_staged, users
+
+
+def _staged(run_id: str, kind: str) -> Any:
+    return and_(sync_staged.c.run_id == run_id, sync_staged.c.kind == kind)
+
+
+def _staged_page(
+    connection: Connection,
+    table: Table,
+    kind: str,
+    run_id: str,
+    directory_id: str,
+    after: str | None,
+    limit: int,
+) -> list[Any]:
+    """Staged rows of ``kind`` with their stored twin, if any: (source_id, resource, id,
+    attributes), the twin's columns NULL when it is new."""
+    query = (
+        select(sync_staged.c.source_id, sync_staged.c.resource, table.c.id, table.c.attributes)
+        .select_from(
+            sync_staged.outerjoin(
+                table,
+                and_(
+                    table.c.directory_id == directory_id,
+                    table.c.external_id == sync_staged.c.source_id,
+                ),
+            )
+        )
+        .where(_staged(run_id, kind))
+    )
+    if after is not None:
+        query = query.where(sync_staged.c.source_id > after)
+    return list(connection.execute(query.order_by(sync_staged.c.source_id).limit(limit)))
+
+
+def staged_users_page(
+    connection: Connection, run_id: str, directory_id: str, after: str | None, limit: int
+) -> list[Any]:
+    return _staged_page(connection, users, "user", run_id, directory_id, after, limit)
+
+
+def staged_groups_page(
+    connection: Connection, run_id: str, directory_id: str, after: str | None, limit: int
+) -> list[Any]:
+    return _staged_page(connection, groups, "group", run_id, directory_id, after, limit)
+
+
+def _unseen_users(run_id: str, directory_id: str, only_active: bool) -> Any:
+    seen = exists().where(_staged(run_id, "user"), sync_staged.c.source_id == users.c.external_id)
+    condition = and_(users.c.directory_id == directory_id, ~seen)
+    return and_(condition, users.c.active.is_(True)) if only_active else condition
+
+
+def unseen_users_page(
+    connection: Connection,
+    run_id: str,
+    directory_id: str,
+    *,
+    only_active: bool,
+    after: str | None,
+    limit: int,
+) -> list[str]:
+    """Stored users the source no longer has (a user without externalId included)."""
+    query = select(users.c.id).where(_unseen_users(run_id, directory_id, only_active))
+    if after is not None:
+        query = query.where(users.c.id > after)
+    return list(connection.execute(query.order_by(users.c.id).limit(limit)).scalars())
+
+
+def unseen_groups_page(
+    connection: Connection, run_id: str, directory_id: str, after: str | None, limit: int
+) -> list[str]:
+    seen = exists().where(_staged(run_id, "group"), sync_staged.c.source_id == groups.c.external_id)
+    query = select(groups.c.id).where(groups.c.directory_id == directory_id, ~seen)
+    if after is not None:
+        query = query.where(groups.c.id > after)
+    return list(connection.execute(query.order_by(groups.c.id).limit(limit)).scalars())
+
+
+def removal_count(
+    connection: Connection, run_id: str, directory_id: str, *, only_active: bool
+) -> int:
+    """Users a snapshot run would take access from: unseen ones, and seen ones the source
+    now marks inactive that are active here. What the mass-deletion guard weighs."""
+    unseen = connection.execute(
+        select(func.count())
+        .select_from(users)
+        .where(_unseen_users(run_id, directory_id, only_active))
+    ).scalar_one()
+    return int(unseen) + explicit_deactivations(connection, run_id, directory_id)
+
+
+def explicit_deactivations(connection: Connection, run_id: str, directory_id: str) -> int:
+    count = connection.execute(
+        select(func.count())
+        .select_from(
+            sync_staged.join(
+                users,
+                and_(
+                    users.c.directory_id == directory_id,
+                    users.c.external_id == sync_staged.c.source_id,
+                ),
+            )
+        )
+        .where(_staged(run_id, "user"), sync_staged.c.active.is_(False), users.c.active.is_(True))
+    ).scalar_one()
+    return int(count)
+
+
+def membership_adds_page(
+    connection: Connection,
+    run_id: str,
+    directory_id: str,
+    after: tuple[str, str] | None,
+    limit: int,
+) -> list[tuple[str, str, tuple[str, str]]]:
+    """(group id, user id, key) of memberships the source lists that are not stored yet,
+    in the source's id order (key: the group's and the user's source ids; the keyset)."""
+    staged_group = groups.alias("sg")
+    staged_user = users.alias("su")
+    seen_user = sync_staged.alias("seen_user")
+    query = (
+        select(
+            staged_group.c.id,
+            staged_user.c.id,
+            staged_group.c.external_id,
+            staged_user.c.external_id,
+        )
+        .select_from(
+            sync_staged.join(
+                staged_group,
+                and_(
+                    staged_group.c.directory_id == directory_id,
+                    staged_group.c.external_id == sync_staged.c.source_id,
+                ),
+            ).join(
+                staged_user,
+                and_(
+                    staged_user.c.directory_id == directory_id,
+                    staged_user.c.external_id == sync_staged.c.member_id,
+                ),
+            )
+        )
+        .where(
+            _staged(run_id, "member"),
+            ~exists().where(
+                memberships.c.group_id == staged_group.c.id,
+                memberships.c.user_id == staged_user.c.id,
+            ),
+            # Members the source lists but does not yield as users are ignored (base.py).
+            exists().where(
+                seen_user.c.run_id == run_id,
+                seen_user.c.kind == "user",
+                seen_user.c.source_id == staged_user.c.external_id,
+            ),
+        )
+    )
+    if after is not None:
+        key = tuple_(staged_group.c.external_id, staged_user.c.external_id)
+        query = query.where(key > tuple_(*after))
+    query = query.order_by(staged_group.c.external_id, staged_user.c.external_id).limit(limit)
+    return [(str(g), str(u), (gk, uk)) for g, u, gk, uk in connection.execute(query)]
+
+
+def membership_removes_page(
+    connection: Connection,
+    run_id: str,
+    directory_id: str,
+    after: tuple[str, str] | None,
+    limit: int,
+) -> list[tuple[str, str, tuple[str, str]]]:
+    """Stored memberships of seen groups and seen users that the source no longer lists,
+    as (group id, user id, key), in the source's id order like the adds.
+
+    Users the source no longer has keep their memberships: they are deactivated (and a
+    ``user.deactivated`` carries their groups) or deleted (the delete removes them, with
+    only ``user.deleted``, as a SCIM DELETE would).
+    """
+    staged_member = sync_staged.alias("sm")
+    staged_group = sync_staged.alias("sgr")
+    staged_user = sync_staged.alias("su")
+    query = (
+        select(
+            memberships.c.group_id, memberships.c.user_id, groups.c.external_id, users.c.external_id
+        )
+        .select_from(
+            memberships.join(groups, groups.c.id == memberships.c.group_id).join(
+                users, users.c.id == memberships.c.user_id
+            )
+        )
+        .where(
+            memberships.c.directory_id == directory_id,
+            exists().where(
+                staged_group.c.run_id == run_id,
+                staged_group.c.kind == "group",
+                staged_group.c.source_id == groups.c.external_id,
+            ),
+            exists().where(
+                staged_user.c.run_id == run_id,
+                staged_user.c.kind == "user",
+                staged_user.c.source_id == users.c.external_id,
+            ),
+            ~exists().where(
+                staged_member.c.run_id == run_id,
+                staged_member.c.kind == "member",
+                staged_member.c.source_id == groups.c.external_id,
+                staged_member.c.member_id == users.c.external_id,
+            ),
+        )
+    )
+    if after is not None:
+        query = query.where(tuple_(groups.c.external_id, users.c.external_id) > tuple_(*after))
+    query = query.order_by(groups.c.external_id, users.c.external_id).limit(limit)
+    return [(str(g), str(u), (gk, uk)) for g, u, gk, uk in connection.execute(query)]
+
+
+def staged_membership_adds(connection: Connection, run_id: str, directory_id: str) -> int:
+    """How many staged memberships (of staged users) are not stored yet, for a dry run."""
+    seen_user = sync_staged.alias("seen_user")
+    staged_total = connection.execute(
+        select(func.count())
+        .select_from(sync_staged)
+        .where(
+            _staged(run_id, "member"),
+            exists().where(
+                seen_user.c.run_id == run_id,
+                seen_user.c.kind == "user",
+                seen_user.c.source_id == sync_staged.c.member_id,
+            ),
+        )
+    ).scalar_one()
+    stored = connection.execute(
+        select(func.count())
+        .select_from(
+            sync_staged.join(
+                groups,
+                and_(
+                    groups.c.directory_id == directory_id,
+                    groups.c.external_id == sync_staged.c.source_id,
+                ),
+            )
+            .join(
+                users,
+                and_(
+                    users.c.directory_id == directory_id,
+                    users.c.external_id == sync_staged.c.member_id,
+                ),
+            )
+            .join(
+                memberships,
+                and_(memberships.c.group_id == groups.c.id, memberships.c.user_id == users.c.id),
+            )
+        )
+        .where(_staged(run_id, "member"))
+    ).scalar_one()
+    return int(staged_total) - int(stored)
