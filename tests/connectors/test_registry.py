@@ -61,3 +61,10 @@ def test_a_patch_that_sends_the_mask_back_keeps_the_secret(monkeypatch: pytest.M
     assert patched == {"host": "new", "password": "s3cret"}
     changed = registry.unmasked_connection("ldap", {"host": "h", "password": "n3w"}, stored)
     assert changed == {"host": "h", "password": "n3w"}
+
+
+def test_every_pull_provider_of_the_contract_is_registered() -> None:
+    """Google Workspace, LDAP and CSV all have a connector (issue 14 turned them on)."""
+    assert set(registry.registered_providers()) == {"google", "ldap", "csv"}
+    for provider in ("google", "ldap", "csv"):
+        assert directory_service.validate_provider(provider) == provider
