@@ -149,6 +149,13 @@ class TestBodies:
     def test_empty_body(self) -> None:
         assert redact_body(b"").text is None
 
+    def test_json_too_deep_to_walk_is_redacted_as_text(self) -> None:
+        """orjson parses 1,024 levels, deeper than Python recurses: never a crash."""
+        raw = b'{"password": "hunter2", "x": ' + b"[" * 1020 + b"]" * 1020 + b"}"
+        stored = redact_body(raw)
+        assert stored.text is not None
+        assert "hunter2" not in stored.text
+
 
 def test_scrub_text_removes_bearer_credentials_and_nul() -> None:
     text = scrub_text("Authorization: Bearer abc.def-ghi and whsec_AAAAAAAAAAAAAAAA\x00")

@@ -200,7 +200,10 @@ def redact_body(raw: bytes, limit: int = BODY_LIMIT, *, parse: bool = False) -> 
     try:
         document = orjson.loads(raw)
         text = orjson.dumps(redact(document)).decode("utf-8")
-    except orjson.JSONDecodeError:
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError, RecursionError):
+        # Not JSON, or JSON too deep to walk (orjson admits 1,024 levels, Python's
+        # recursion 1,000): redact it as text instead.
+        document = None
         text = _redact_unparsed(raw.decode("utf-8", errors="replace"))
     kept, truncated = cut(text, limit)
     return StoredBody(kept, size, truncated, document)

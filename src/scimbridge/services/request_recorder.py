@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -216,7 +217,7 @@ class RequestRecorder:
                 known = store.existing_directory_ids(connection, (r["directory_id"] for r in rows))
                 kept = [row for row in rows if row["directory_id"] in known]
                 store.insert_rows(connection, kept)
-        except SQLAlchemyError:
+        except (SQLAlchemyError, sqlite3.Error):  # BEGIN IMMEDIATE raises sqlite3's own
             log.warning("request log batch of %d rows dropped", len(rows), exc_info=True)
             self._drop(len(rows))
             return 0
@@ -239,7 +240,15 @@ class RequestRecorder:
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
                 self._wake.clear()
-                await asyncio.to_thread(self.flush)
+                await asyncio.to_thread(self._flush_safely)
         finally:
             while self.pending:
-                await asyncio.to_thread(self.flush)
+                await asyncio.to_thread(self._flush_safely)
+
+    def _flush_safely(self) -> None:
+        """:meth:`flush`, but a batch that cannot be written is dropped (and counted),
+        never the writer: one bad row must not end recording for the process's life."""
+        try:
+            self.flush()
+        except Exception:
+            log.exception("request log batch dropped after an unexpected error")
