@@ -204,7 +204,13 @@ class RequestRecorder:
         # were answered (``received_at`` keeps the exact time).
         for captured in batch:
             captured.request_id = _REQUEST_IDS.new()
-        rows = [build_row(captured) for captured in batch]
+        rows = []
+        for captured in batch:
+            try:
+                rows.append(build_row(captured))
+            except Exception:  # one request the redactor cannot handle costs only its row
+                log.exception("request log row dropped: it could not be redacted")
+                self._drop(1)
         written = 0
         for start in range(0, len(rows), CHUNK_ROWS):
             written += self._write(rows[start : start + CHUNK_ROWS])
