@@ -1,0 +1,193 @@
+"""Google Workspace end to end, as a new user would try it: create a ``google`` directory
+with a service account pointed at the fake Directory API (a real HTTP server on
+127.0.0.1, tests/support/fake_google_server.py), ``POST …/sync``, read the run report,
+the users, groups and events through the admin API only (README "Pull sources")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import BACKENDS
+from tests.connectors.google_fixtures import sa_connection
+from tests.support.clients import admin_client, create_directory
+from tests.support.fake_google import ALL_SCOPES, SCOPE, FakeGoogle, new_key
+from tests.support.fake_google_server import fake_google
+from tests.support.pulls import (
+    EventLog,
+    assert_no_secret,
+    directory_state,
+    listed,
+    pull_server,
+    sync,
+)
+from tests.support.server import RunningServer
+
+server = pytest.fixture(scope="module", params=BACKENDS)(pull_server)
+
+
+@pytest.fixture
+def admin(server: RunningServer) -> Iterator[httpx.Client]:
+    with admin_client(server) as client:
+        yield client
+
+
+@pytest.fixture
+def google() -> Iterator[FakeGoogle]:
+    with fake_google() as fake:
+        fake.add_admin("admin@example.com")
+        yield fake
+
+
+def google_directory(
+    admin: httpx.Client, google: FakeGoogle, **extra: Any
+) -> tuple[str, dict[str, Any]]:
+    connection = sa_connection(google, new_key())
+    directory = create_directory(
+        admin, provider="google", tenant=f"g{id(google)}", connection=connection, **extra
+    )
+    return directory.id, connection
+
+
+def by_name(admin: httpx.Client, directory_id: str) -> dict[str, dict[str, Any]]:
+    return {u["username"]: u for u in listed(admin, directory_id, "users")}
+
+
+def test_first_sync_then_each_change_emits_exactly_its_events(
+    admin: httpx.Client, google: FakeGoogle
+) -> None:
+    ada = google.add_user("ada@example.com", "Ada", "Lovelace")
+    alan = google.add_user("alan@example.com", "Alan", "Turing")
+    eng = google.add_group("eng@example.com", "Engineering")
+    google.add_member(eng, ada)
+    directory_id, connection = google_directory(admin, google)
+    feed = EventLog(admin, directory_id)
+
+    run = sync(admin, directory_id)
+    assert run["outcome"] == "succeeded", run
+    assert run["trigger"] == "manual" and run["error"] is None
+    counts = run["counts"]
+    assert counts["seen_users"] == 3 and counts["created"] == 3
+    assert counts["seen_groups"] == 1 and counts["groups_created"] == 1
+    assert counts["memberships_added"] == 1 and counts["pages_fetched"] >= 3
+    users = by_name(admin, directory_id)
+    assert set(users) == {"admin@example.com", "ada@example.com", "alan@example.com"}
+    groups = listed(admin, directory_id, "groups")
+    assert [g["name"] for g in groups] == ["Engineering"]
+    assert feed.new_types() == sorted(["user.created"] * 3 + ["group.created", "group.user_added"])
+    state = directory_state(admin, directory_id)
+    assert state["state"] == "active" and state["last_sync_at"]
+
+    # Nothing changed in Google: nothing is written.
+    quiet = sync(admin, directory_id)
+    assert quiet["outcome"] == "succeeded" and quiet["counts"]["events"] == 0
+    assert feed.new_types() == []
+
+    # A rename, a suspension, a membership change.
+    with google.lock:
+        ada["name"] = {"givenName": "Augusta", "familyName": "King", "fullName": "Augusta King"}
+        alan["suspended"] = True
+    google.add_member(eng, alan)
+    assert sync(admin, directory_id)["outcome"] == "succeeded"
+    assert feed.new_types() == sorted(["user.updated", "user.deactivated", "group.user_added"])
+    assert by_name(admin, directory_id)["alan@example.com"]["active"] is False
+
+    # Unsuspended → reactivated; removed from the group → user_removed.
+    with google.lock:
+        alan["suspended"] = False
+        google.members[eng["id"]] = [m for m in google.members[eng["id"]] if m["id"] != ada["id"]]
+    assert sync(admin, directory_id)["outcome"] == "succeeded"
+    assert feed.new_types() == sorted(["user.reactivated", "group.user_removed"])
+
+    # Deleted in Google → deleted (a google directory's default deprovision_policy,
+    # directory/deprovision.py: gone from users.list means deleted there).
+    assert directory_state(admin, directory_id)["deprovision_policy"] == "delete"
+    with google.lock:
+        del google.users[ada["id"]]
+    gone = sync(admin, directory_id)
+    assert gone["outcome"] == "succeeded" and gone["counts"]["deleted"] == 1, gone
+    assert feed.new_types() == ["user.deleted"]
+
+    # The key never comes back in any answer.
+    private_key = connection["service_account"]["private_key"]
+    answers = [directory_state(admin, directory_id), admin.get("/api/v1/directories").json()]
+    answers.append(admin.get(f"/api/v1/directories/{directory_id}/syncs").json())
+    for answer in answers:
+        assert_no_secret(answer, private_key, private_key.splitlines()[1])
+    assert answers[0]["connection"]["service_account"] == "********"
+    assert answers[0]["connection"]["subject"] == "admin@example.com"
+
+
+def test_deleted_user_is_deactivated_when_the_policy_says_so(
+    admin: httpx.Client, google: FakeGoogle
+) -> None:
+    ada = google.add_user("ada@example.com")
+    directory_id, _ = google_directory(admin, google, deprovision_policy="deactivate")
+    feed = EventLog(admin, directory_id)
+    assert sync(admin, directory_id)["outcome"] == "succeeded"
+    feed.new()
+    with google.lock:
+        del google.users[ada["id"]]
+    run = sync(admin, directory_id)
+    assert run["counts"]["deactivated"] == 1, run
+    assert feed.new_types() == ["user.deactivated"]
+    assert by_name(admin, directory_id)["ada@example.com"]["active"] is False
+
+
+def test_removed_scope_fails_plainly_then_recovers(admin: httpx.Client, google: FakeGoogle) -> None:
+    google.add_user("ada@example.com")
+    directory_id, connection = google_directory(admin, google)
+    assert sync(admin, directory_id)["outcome"] == "succeeded"
+    feed = EventLog(admin, directory_id)
+    feed.new()
+    email = connection["service_account"]["client_email"]
+    with google.lock:
+        public_key, _ = google.service_accounts[email]
+        google.service_accounts[email] = (public_key, {SCOPE + "admin.directory.user.readonly"})
+        google.tokens.clear()
+
+    failed = sync(admin, directory_id)
+    assert failed["outcome"] == "failed", failed
+    assert failed["error"]["kind"] == "permission"
+    assert (
+        "scope" in failed["error"]["message"].lower()
+        or "delegat" in failed["error"]["message"].lower()
+    ), failed["error"]
+    state = directory_state(admin, directory_id)
+    assert state["state"] == "error"
+    assert state["sync"]["last_run"]["error"]["kind"] == "permission"
+    assert feed.new_types() == []  # nothing deprovisioned
+    assert len(by_name(admin, directory_id)) == 2
+
+    with google.lock:
+        google.service_accounts[email] = (public_key, set(ALL_SCOPES))
+    fixed = sync(admin, directory_id)
+    assert fixed["outcome"] == "succeeded", fixed
+    assert directory_state(admin, directory_id)["state"] == "active"
+
+
+def test_empty_user_list_is_held_until_approved(admin: httpx.Client, google: FakeGoogle) -> None:
+    for n in range(3):
+        google.add_user(f"user{n}@example.com")
+    directory_id, _ = google_directory(admin, google)
+    assert sync(admin, directory_id)["outcome"] == "succeeded"
+    feed = EventLog(admin, directory_id)
+    feed.new()
+    with google.lock:
+        google.empty_user_list = True
+
+    held = sync(admin, directory_id)
+    assert held["outcome"] == "held", held
+    assert held["error"]["kind"] == "held"
+    assert directory_state(admin, directory_id)["state"] == "held"
+    assert feed.new_types() == []
+    assert all(u["active"] for u in listed(admin, directory_id, "users"))
+
+    response = admin.post(f"/api/v1/directories/{directory_id}/syncs/{held['id']}/approve")
+    assert response.status_code == 200, response.text
+    assert response.json()["outcome"] == "approved"
+    assert feed.new_types() == ["user.deleted"] * 4
+    assert directory_state(admin, directory_id)["state"] == "active"
