@@ -5,6 +5,7 @@ the users, groups and events through the admin API only (README "Pull sources").
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,8 +21,10 @@ from tests.support.pulls import (
     EventLog,
     assert_no_secret,
     directory_state,
+    first_run,
     listed,
     pull_server,
+    runs,
     sync,
 )
 from tests.support.server import RunningServer
@@ -66,24 +69,36 @@ def test_first_sync_then_each_change_emits_exactly_its_events(
     directory_id, connection = google_directory(admin, google)
     feed = EventLog(admin, directory_id)
 
-    run = sync(admin, directory_id)
+    # A new pull directory is due at once: the scheduler runs its first sync.
+    run = first_run(admin, directory_id)
     assert run["outcome"] == "succeeded", run
-    assert run["trigger"] == "manual" and run["error"] is None
-    counts = run["counts"]
-    assert counts["seen_users"] == 3 and counts["created"] == 3
-    assert counts["seen_groups"] == 1 and counts["groups_created"] == 1
-    assert counts["memberships_added"] == 1 and counts["pages_fetched"] >= 3
+    assert run["trigger"] == "scheduled"
+    assert run["error"] is None
+    assert run["finished_at"] >= run["started_at"]
+    counts = {k: v for k, v in run["counts"].items() if v}
+    assert counts == {
+        "seen_users": 3,
+        "created": 3,
+        "seen_groups": 1,
+        "groups_created": 1,
+        "memberships_added": 1,
+        "pages_fetched": 3,  # users, groups, one group's members
+        "events": 5,
+    }
     users = by_name(admin, directory_id)
     assert set(users) == {"admin@example.com", "ada@example.com", "alan@example.com"}
     groups = listed(admin, directory_id, "groups")
     assert [g["name"] for g in groups] == ["Engineering"]
     assert feed.new_types() == sorted(["user.created"] * 3 + ["group.created", "group.user_added"])
     state = directory_state(admin, directory_id)
-    assert state["state"] == "active" and state["last_sync_at"]
+    assert state["state"] == "active"
+    assert state["last_sync_at"]
 
     # Nothing changed in Google: nothing is written.
     quiet = sync(admin, directory_id)
-    assert quiet["outcome"] == "succeeded" and quiet["counts"]["events"] == 0
+    assert quiet["trigger"] == "manual"
+    assert quiet["outcome"] == "succeeded"
+    assert quiet["counts"]["events"] == 0
     assert feed.new_types() == []
 
     # A rename, a suspension, a membership change.
@@ -108,7 +123,8 @@ def test_first_sync_then_each_change_emits_exactly_its_events(
     with google.lock:
         del google.users[ada["id"]]
     gone = sync(admin, directory_id)
-    assert gone["outcome"] == "succeeded" and gone["counts"]["deleted"] == 1, gone
+    assert gone["outcome"] == "succeeded"
+    assert gone["counts"]["deleted"] == 1, gone
     assert feed.new_types() == ["user.deleted"]
 
     # The key never comes back in any answer.
@@ -119,6 +135,24 @@ def test_first_sync_then_each_change_emits_exactly_its_events(
         assert_no_secret(answer, private_key, private_key.splitlines()[1])
     assert answers[0]["connection"]["service_account"] == "********"
     assert answers[0]["connection"]["subject"] == "admin@example.com"
+
+
+def test_sync_asked_for_during_a_scheduled_run_still_runs(
+    admin: httpx.Client, google: FakeGoogle
+) -> None:
+    """The request arrives while the scheduler's first run holds the lease (the fake
+    answers slowly); releasing that lease must not push the request back an interval."""
+    google.fail(200, delay=1.0, path="/users")
+    directory_id, _ = google_directory(admin, google)
+    deadline = time.monotonic() + 30
+    while not runs(admin, directory_id):
+        assert time.monotonic() < deadline, "the scheduler did not start a run"
+        time.sleep(0.05)
+    assert runs(admin, directory_id)[0]["outcome"] == "running"
+    run = sync(admin, directory_id)
+    assert run["trigger"] == "manual"
+    assert run["outcome"] == "succeeded"
+    assert [r["trigger"] for r in runs(admin, directory_id)] == ["manual", "scheduled"]
 
 
 def test_deleted_user_is_deactivated_when_the_policy_says_so(

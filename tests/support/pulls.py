@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import shutil
 import time
-from datetime import datetime
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -68,6 +68,11 @@ def wait_for_run(admin: httpx.Client, directory_id: str, since: str) -> dict[str
         if time.monotonic() > deadline:
             raise AssertionError(f"no finished run since {since}: {listed[:1]}")
         time.sleep(0.1)
+
+
+def first_run(admin: httpx.Client, directory_id: str) -> dict[str, Any]:
+    """The directory's first run, once finished (the scheduler starts it on create)."""
+    return wait_for_run(admin, directory_id, "1970-01-01T00:00:00Z")
 
 
 def sync(admin: httpx.Client, directory_id: str) -> dict[str, Any]:
