@@ -24,6 +24,7 @@ from scimbridge.store import sync_runs as sync_store
 from scimbridge.store import unit_of_work
 from scimbridge.store.tables import sync_schedules
 from tests.connectors.fakes import FakeSource, make_pull_directory, make_runtime, person
+from tests.support.runtime import TEST_ACTOR
 
 SOURCES: dict[str, FakeSource] = {}
 
@@ -78,7 +79,8 @@ def runs(runtime: Runtime, directory_id: str) -> list[dict[str, Any]]:
 
 
 def test_a_new_pull_directory_is_due_and_synced_once(runtime: Runtime) -> None:
-    assert schedulable_providers() == ("ldap",)  # csv takes imports only
+    assert "ldap" in schedulable_providers()
+    assert "csv" not in schedulable_providers()  # csv takes imports only
     directory_id = ldap_directory(runtime, "a", FakeSource(people=[person(1), person(2)]))
     worker = SyncWorker(runtime, owner="w1")
     assert worker.run_once() == directory_id
@@ -124,6 +126,32 @@ def test_manual_request_cooldown_and_trigger(runtime: Runtime) -> None:
     assert runs(runtime, directory_id)[0]["trigger"] == "manual"
 
 
+def test_a_request_made_during_a_run_is_kept_for_the_next_run(runtime: Runtime) -> None:
+    """Releasing the lease sets the next due time; a ``POST …/sync`` that arrived while
+    the run held the lease must stay due now instead of being pushed back an interval."""
+    gate, entered = threading.Event(), threading.Event()
+
+    class Slow(FakeSource):
+        def users(self) -> Iterator[Any]:
+            entered.set()
+            assert gate.wait(timeout=30)
+            yield from super().users()
+
+    directory_id = ldap_directory(runtime, "during", Slow(people=[person(1)]))
+    worker = SyncWorker(runtime, owner="w1")
+    thread = threading.Thread(target=worker.run_once)
+    thread.start()
+    try:
+        assert entered.wait(timeout=30)
+        sync_requests.request_sync(runtime, directory_id)
+    finally:
+        gate.set()
+        thread.join(timeout=30)
+    assert worker.run_once() == directory_id
+    assert [r["trigger"] for r in runs(runtime, directory_id)] == ["manual", "scheduled"]
+    assert worker.run_once() is None  # the request was served once, then the interval
+
+
 def test_csv_directories_are_not_synced(runtime: Runtime) -> None:
     directory_id = make_pull_directory(runtime)
     with pytest.raises(InvalidRequest, match="import"):
@@ -165,7 +193,9 @@ def test_connection_secrets_are_masked_and_survive_a_round_trip(runtime: Runtime
     shown = directory_service.get_directory(runtime, directory_id)
     assert shown["connection"] == {"name": "s", "password": registry.MASK}
     assert "pw" not in str(shown)
-    directory_service.update_directory(runtime, directory_id, {"connection": shown["connection"]})
+    directory_service.update_directory(
+        runtime, directory_id, {"connection": shown["connection"]}, actor=TEST_ACTOR
+    )
     with unit_of_work.read(runtime.engine) as connection:
         row = sync_store.directory_settings(connection, directory_id)
     assert row is not None
