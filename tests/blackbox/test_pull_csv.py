@@ -20,7 +20,14 @@ from tests.conftest import BACKENDS
 from tests.support.clients import admin_client, create_directory
 from tests.support.csv_files import csv_text
 from tests.support.processes import process_env
-from tests.support.pulls import EventLog, directory_state, listed, pull_server, runs
+from tests.support.pulls import (
+    EventLog,
+    directory_state,
+    held_then_approved,
+    listed,
+    pull_server,
+    runs,
+)
 from tests.support.server import RunningServer
 
 server = pytest.fixture(scope="module", params=BACKENDS)(pull_server)
@@ -154,17 +161,7 @@ def test_snapshot_missing_most_rows_is_held_then_approved(
     feed.new()
 
     held = imported(admin, directory_id, export(*everyone[:2]))
-    assert held["outcome"] == "held", held
-    assert held["error"]["kind"] == "held"
-    assert directory_state(admin, directory_id)["state"] == "held"
-    assert feed.new() == []
-    assert all(u["active"] for u in listed(admin, directory_id, "users"))
-
-    approve = admin.post(f"/api/v1/directories/{directory_id}/syncs/{held['id']}/approve")
-    assert approve.status_code == 200, approve.text
-    assert approve.json()["outcome"] == "approved"
-    assert feed.new_types() == ["user.deactivated"] * 10
-    assert directory_state(admin, directory_id)["state"] == "active"
+    assert held_then_approved(admin, directory_id, held, feed) == ["user.deactivated"] * 10
 
 
 def test_upsert_changes_only_what_it_lists(admin: httpx.Client, directory_id: str) -> None:

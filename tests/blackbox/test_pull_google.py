@@ -22,6 +22,7 @@ from tests.support.pulls import (
     assert_no_secret,
     directory_state,
     first_run,
+    held_then_approved,
     listed,
     pull_server,
     runs,
@@ -214,14 +215,4 @@ def test_empty_user_list_is_held_until_approved(admin: httpx.Client, google: Fak
         google.empty_user_list = True
 
     held = sync(admin, directory_id)
-    assert held["outcome"] == "held", held
-    assert held["error"]["kind"] == "held"
-    assert directory_state(admin, directory_id)["state"] == "held"
-    assert feed.new_types() == []
-    assert all(u["active"] for u in listed(admin, directory_id, "users"))
-
-    response = admin.post(f"/api/v1/directories/{directory_id}/syncs/{held['id']}/approve")
-    assert response.status_code == 200, response.text
-    assert response.json()["outcome"] == "approved"
-    assert feed.new_types() == ["user.deleted"] * 4
-    assert directory_state(admin, directory_id)["state"] == "active"
+    assert held_then_approved(admin, directory_id, held, feed) == ["user.deleted"] * 4

@@ -126,3 +126,20 @@ def assert_no_secret(payload: object, *secrets: str) -> None:
     text = str(payload)
     for secret in secrets:
         assert secret not in text
+
+
+def held_then_approved(
+    admin: httpx.Client, directory_id: str, held: dict[str, Any], feed: EventLog
+) -> list[str]:
+    """Check ``held`` changed nothing, approve it as an admin would, and answer the
+    event types the approval wrote (the directory is ``active`` again)."""
+    assert held["outcome"] == "held", held
+    assert held["error"]["kind"] == "held"
+    assert directory_state(admin, directory_id)["state"] == "held"
+    assert feed.new() == []
+    assert all(u["active"] for u in listed(admin, directory_id, "users"))
+    response = admin.post(f"/api/v1/directories/{directory_id}/syncs/{held['id']}/approve")
+    assert response.status_code == 200, response.text
+    assert response.json()["outcome"] == "approved"
+    assert directory_state(admin, directory_id)["state"] == "active"
+    return feed.new_types()
