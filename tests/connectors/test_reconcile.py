@@ -179,7 +179,9 @@ class TestFailures:
         token = syncs.acquire(runtime, directory_id, "other-worker")
         with pytest.raises(Conflict):
             sync(runtime, directory_id, company())
-        syncs.release(runtime, directory_id, token, 1800, failures=0)
+        syncs.release(
+            runtime, directory_id, token, 1800, failures=0, claimed_at=runtime.clock.now()
+        )
         assert sync(runtime, directory_id, company())["outcome"] == "succeeded"
 
 

@@ -111,6 +111,9 @@ class FakeGoogle:
     tokens: dict[str, tuple[str, frozenset[str], float]] = field(default_factory=dict)
     page_tokens: dict[str, tuple[str, int, int]] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
+    # users.list answers no users while the subject still signs in: what a source that
+    # "lost" its users looks like to the engine (the mass-deletion guard's empty answer).
+    empty_user_list: bool = False
     log: list[Logged] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
 

@@ -186,6 +186,8 @@ def _collection(
         raise _Answer(400, google_error(400, "Bad Request", "badRequest", "INVALID_ARGUMENT"))
     if kind == "groups":
         return list(fake.groups.values())
+    if fake.empty_user_list:
+        return []
     projection = query.get("projection", "basic")
     if projection == "full":
         return list(fake.users.values())

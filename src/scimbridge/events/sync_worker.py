@@ -74,11 +74,12 @@ class SyncWorker:
                 trigger="manual" if manual else "scheduled",
                 owner=self.owner,
                 token=token,
+                claimed_at=now,
             )
         except ScimbridgeError as error:
             # E.g. the directory was set inactive after it was claimed: try again later.
             log.info("sync of directory %s not run: %s", directory_id, error.message)
-            syncs.release(self.runtime, directory_id, token, 1800, failures=0)
+            syncs.release(self.runtime, directory_id, token, 1800, failures=0, claimed_at=now)
         return directory_id
 
     async def run(self, stop: asyncio.Event) -> None:

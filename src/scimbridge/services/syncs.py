@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from scimbridge import ids
@@ -103,6 +103,7 @@ def sync_directory(
     source: Source | None = None,
     mode: str = "snapshot",
     dry_run: bool = False,
+    claimed_at: datetime | None = None,
 ) -> dict[str, Any]:
     """Run a sync now, in this thread, under the directory's lease (taken here unless
     the worker already holds it as ``token``); the lease is released with the next due
@@ -110,6 +111,8 @@ def sync_directory(
     row = settings_of(runtime, directory_id)
     if source is None:
         fetchable(row.provider)
+    if token is None or claimed_at is None:
+        claimed_at = runtime.clock.now()
     if token is None:
         token = acquire(runtime, directory_id, owner)
     failed: list[SourceError] = []
@@ -141,6 +144,7 @@ def sync_directory(
             row.sync_interval_seconds,
             failures=failures,
             retry_after=retry_after,
+            claimed_at=claimed_at,
         )
 
 
@@ -336,6 +340,7 @@ def approve(runtime: Runtime, directory_id: str, run_id: str) -> dict[str, Any]:
         raise Conflict(f"sync run {run_id} is {run.outcome}; only a held run can be approved")
     if run.held_sequence != row.last_sequence:
         raise Conflict("the directory changed since this run was held; run a new sync")
+    claimed_at = runtime.clock.now()
     token = acquire(runtime, directory_id, "approve")
     ctx = RunContext(
         engine=runtime.engine,
@@ -356,7 +361,14 @@ def approve(runtime: Runtime, directory_id: str, run_id: str) -> dict[str, Any]:
         _fail(runtime, ctx, "superseded", str(error))
         return get_run(runtime, directory_id, run_id)
     finally:
-        release(runtime, directory_id, token, row.sync_interval_seconds, failures=0)
+        release(
+            runtime,
+            directory_id,
+            token,
+            row.sync_interval_seconds,
+            failures=0,
+            claimed_at=claimed_at,
+        )
 
 
 def release(
@@ -366,6 +378,7 @@ def release(
     interval: int,
     *,
     failures: int,
+    claimed_at: datetime,
     retry_after: float | None = None,
 ) -> None:
     now = runtime.clock.now()
@@ -377,6 +390,7 @@ def release(
             token,
             next_sync_at=now + timedelta(seconds=delay),
             failures=failures,
+            claimed_at=claimed_at,
         )
 
 

@@ -13,7 +13,18 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from scimbridge.store.tables import (
     SYNC_COUNTS,
@@ -214,7 +225,15 @@ def release(
     *,
     next_sync_at: datetime,
     failures: int,
+    claimed_at: datetime,
 ) -> None:
+    """Free the lease and set the next due time, unless ``POST …/sync`` asked for a run
+    after this lease was taken (``claimed_at``): that request stays due now, or a sync
+    asked for while the scheduler was already running one would be silently dropped."""
+    asked_during_run = and_(
+        sync_schedules.c.last_requested_at.is_not(None),
+        sync_schedules.c.last_requested_at > claimed_at,
+    )
     connection.execute(
         update(sync_schedules)
         .where(
@@ -226,7 +245,10 @@ def release(
             lease_owner=None,
             lease_token=None,
             lease_expires_at=None,
-            next_sync_at=next_sync_at,
+            next_sync_at=case(
+                (asked_during_run, sync_schedules.c.last_requested_at),
+                else_=bindparam("next_due", next_sync_at, type_=sync_schedules.c.next_sync_at.type),
+            ),
             failures=failures,
         )
     )
