@@ -37,6 +37,7 @@ class DirectoryCreate(_Body):
     attribute_map: dict[str, str] | None = None
     connection: dict[str, Any] | None = None
     deprovision_policy: DeprovisionPolicy | None = None
+    portal_attribute_allowlist: list[str] | None = None
 
 
 class DirectoryUpdate(_Body):
@@ -48,3 +49,4 @@ class DirectoryUpdate(_Body):
     attribute_map: dict[str, str] | None = None
     connection: dict[str, Any] | None = None
     deprovision_policy: DeprovisionPolicy | None = None
+    portal_attribute_allowlist: list[str] | None = None
