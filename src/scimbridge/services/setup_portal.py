@@ -19,7 +19,12 @@ from typing import Any
 from sqlalchemy import Connection
 
 from scimbridge.directory.models import DirectoryRecord
-from scimbridge.directory.normalize import custom_attributes, effective_attribute_map, user_object
+from scimbridge.directory.normalize import (
+    DEFAULT_ATTRIBUTE_MAP,
+    custom_attributes,
+    effective_attribute_map,
+    user_object,
+)
 from scimbridge.errors import InvalidRequest
 from scimbridge.runtime import Runtime
 from scimbridge.services import audit
@@ -39,12 +44,14 @@ class PortalView:
     directory: DirectoryRecord
     scim_base_url: str
     connection: dict[str, Any]
-    allowed: dict[str, str]  # allowed key → its current path ("" when unmapped)
+    allowed: dict[str, str]  # allowed key → the path it reads now ("" when unmapped)
+    defaults: dict[str, str]  # allowed key → the built-in path an empty field falls back to
     preview: dict[str, Any] | None
 
 
 def _allowed(record: DirectoryRecord) -> dict[str, str]:
-    return {key: record.attribute_map.get(key, "") for key in record.portal_attribute_allowlist}
+    effective = effective_attribute_map(record)
+    return {key: effective.get(key, "") for key in record.portal_attribute_allowlist}
 
 
 def _preview(connection: Connection, record: DirectoryRecord) -> dict[str, Any] | None:
@@ -76,6 +83,11 @@ def _view(runtime: Runtime, connection: Connection, token: str, now: datetime) -
         scim_base_url=runtime.scim_base_url(record.id),
         connection=connection_status(connection, record.id, now),
         allowed=_allowed(record),
+        defaults={
+            key: DEFAULT_ATTRIBUTE_MAP[key]
+            for key in record.portal_attribute_allowlist
+            if key in DEFAULT_ATTRIBUTE_MAP
+        },
         preview=_preview(connection, record),
     )
 
@@ -118,7 +130,10 @@ def portal_requests(
 def map_attributes(
     runtime: Runtime, token: str, values: dict[str, str], address: str | None
 ) -> PortalView:
-    """Set the allowed keys of the directory's ``attribute_map``; an empty path unmaps.
+    """Set the allowed keys of the directory's ``attribute_map``.
+
+    An empty path removes the directory's own entry, so the key reads its built-in
+    default (``normalize.DEFAULT_ATTRIBUTE_MAP``) if it has one, and nothing otherwise.
 
     A key outside the allow-list is refused (400), so a forged form cannot reach the
     rest of the map.

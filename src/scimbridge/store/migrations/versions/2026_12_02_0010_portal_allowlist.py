@@ -19,17 +19,18 @@ depends_on = None
 
 def upgrade() -> None:
     # Existing directories allow nothing: the portal edits no key until an admin says so.
-    with op.batch_alter_table("directories", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "portal_attribute_allowlist",
-                sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-                nullable=False,
-                server_default=sa.text("'[]'"),
-            )
-        )
+    # Plain ALTER TABLE on both databases: a batch (copy-and-move) on SQLite would turn the
+    # table's column CHECKs into table CHECKs, which 0004's in-place downgrade cannot drop.
+    op.add_column(
+        "directories",
+        sa.Column(
+            "portal_attribute_allowlist",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+            server_default=sa.text("'[]'"),
+        ),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("directories", schema=None) as batch_op:
-        batch_op.drop_column("portal_attribute_allowlist")
+    op.execute("ALTER TABLE directories DROP COLUMN portal_attribute_allowlist")
