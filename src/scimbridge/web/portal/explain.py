@@ -12,9 +12,10 @@ import re
 from dataclasses import dataclass
 
 from scimbridge.web.portal.instructions import (
-    base_url_field_label,
+    SCIM_BASE_URL,
+    SCIM_TOKEN,
+    field_label,
     instructions_for,
-    token_field_label,
 )
 
 
@@ -35,7 +36,7 @@ def _unauthorized(provider: str) -> Explanation:
     return Explanation(
         "The request carried no SCIM token, or one that is not this directory's current "
         "token (issuing a new token on this page replaces the old one at once).",
-        f"Issue a token on this page and paste it into {token_field_label(provider)!r} in "
+        f"Issue a token on this page and paste it into {field_label(provider, SCIM_TOKEN)!r} in "
         f"{title}, then save and test the connection again.",
     )
 
@@ -96,7 +97,7 @@ def _not_found(path: str, provider: str) -> Explanation:
         )
     return Explanation(
         "The request went to a URL this server does not serve.",
-        f"Check {base_url_field_label(provider)!r}: paste it exactly as shown on this page, "
+        f"Check {field_label(provider, SCIM_BASE_URL)!r}: paste it exactly as shown on this page, "
         "without anything added after it.",
     )
 

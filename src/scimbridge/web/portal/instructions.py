@@ -311,18 +311,10 @@ def instructions_for(provider: str) -> Instructions:
     return BY_PROVIDER.get(provider, GENERIC)
 
 
-def token_field_label(provider: str) -> str:
-    """What the provider's screen calls the token field (for error explanations)."""
+def field_label(provider: str, value: str) -> str:
+    """What the provider's screen calls the field taking ``value`` (for explanations)."""
     for step in instructions_for(provider).steps:
         for field in step.fields:
-            if field.value == SCIM_TOKEN:
+            if field.value == value:
                 return field.label
-    return "the bearer token"
-
-
-def base_url_field_label(provider: str) -> str:
-    for step in instructions_for(provider).steps:
-        for field in step.fields:
-            if field.value == SCIM_BASE_URL:
-                return field.label
-    return "the SCIM base URL"
+    return "the bearer token" if value == SCIM_TOKEN else "the SCIM base URL"
