@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 from tests.support.clients import create_directory, scim_client, wait_for_requests
 from tests.support.server import RunningServer
 from tests.web.portal.conftest import csrf_of, expire, link_token, new_link, submit
 
-ISSUED = r"scim_[A-Za-z0-9_-]+"
-
 
 def issued_token(html: str) -> str:
-    import re
-
     match = re.search(r'<code id="scim-token" class="secret">([^<]+)</code>', html)
     assert match, html
     return match.group(1)
@@ -179,3 +177,35 @@ class TestLog:
         assert "<script>alert(1)" not in html
         assert "&lt;script&gt;alert(1)" in html
         assert "What to change:" in html
+
+
+class TestBadInput:
+    def test_malformed_posts_are_4xx(
+        self, server: RunningServer, admin: httpx.Client, it_admin: httpx.Client
+    ) -> None:
+        link = new_link(admin, create_directory(admin))
+        field = csrf_of(it_admin.get(link["url"]).text)
+        bodies = [
+            ({"content-type": "multipart/form-data; boundary=x"}, b"--x\r\ngarbage"),
+            ({"content-type": "application/json"}, b'{"action": "issue_token"}'),
+            ({"content-type": "application/x-www-form-urlencoded"}, b"%zz=%%&&="),
+        ]
+        for headers, body in bodies:
+            response = it_admin.post(link["url"], headers=headers, content=body)
+            assert 400 <= response.status_code < 500, (headers, response.status_code)
+        unknown = it_admin.post(link["url"], data={"csrf_token": field, "action": "nope"})
+        assert unknown.status_code == 400
+
+    def test_log_pages_back_with_after(
+        self, server: RunningServer, admin: httpx.Client, it_admin: httpx.Client
+    ) -> None:
+        directory = create_directory(admin)
+        link = new_link(admin, directory)
+        with scim_client(directory) as scim:
+            for _ in range(3):
+                scim.get("/Users")
+        rows = wait_for_requests(admin, directory.id, 3)
+        newest = it_admin.get(link["url"] + "/log").json()["data"]
+        assert [row["id"] for row in newest] == [row["id"] for row in rows]
+        older = it_admin.get(link["url"] + "/log", params={"after": rows[0]["id"]}).json()
+        assert [row["id"] for row in older["data"]] == [row["id"] for row in rows[1:]]

@@ -20,6 +20,17 @@
     });
   }
 
+  // Request times arrive as UTC ISO 8601; show them in the reader's own time zone.
+  function localTime(node) {
+    var when = new Date(node.getAttribute("datetime"));
+    if (!isNaN(when.getTime())) {
+      node.textContent = when.toLocaleString(undefined, {
+        dateStyle: "medium", timeStyle: "medium"
+      });
+      node.title = node.getAttribute("datetime");
+    }
+  }
+
   function el(tag, className, text) {
     var node = document.createElement(tag);
     if (className) { node.className = className; }
@@ -55,6 +66,7 @@
     line.appendChild(el("span", "path", row.path + (row.query ? "?" + row.query : "")));
     var when = el("time", "when", row.received_at);
     when.setAttribute("datetime", row.received_at);
+    localTime(when);
     line.appendChild(when);
     item.appendChild(line);
     if (row.explanation) { item.appendChild(explanation(row)); }
@@ -107,6 +119,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     copyButtons();
+    document.querySelectorAll("#requests time.when").forEach(localTime);
     startLog();
   });
 })();
