@@ -82,6 +82,8 @@ def test_the_it_admin_connects_okta(
     assert mapped["department"] == DEPARTMENT
 
     admin.delete(f"/api/v1/directories/{directory.id}/setup-links/{link['id']}")
+    # The open page notices on its next poll and shows the refusal by itself.
+    page.wait_for_selector("h1:has-text('cannot be used')")
     response = page.reload()
     assert response is not None
     assert response.status == 410

@@ -98,10 +98,16 @@
     function poll() {
       fetch(logUrl, { credentials: "same-origin", cache: "no-store" })
         .then(function (response) {
+          if (response.status === 404 || response.status === 410) {
+            // Revoked or expired while open: stop, and say so instead of going stale.
+            window.location.reload();
+            return null;
+          }
           if (!response.ok) { throw new Error("status " + response.status); }
           return response.json();
         })
         .then(function (body) {
+          if (body === null) { return; }
           showStatus(body.connection);
           // Newest first: insert the unseen rows above the ones shown, oldest last.
           var fresh = body.data.filter(function (row) { return !known(row.id); });
