@@ -87,9 +87,13 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = Path(__file__).parent.parent / "screenshots"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One Chromium for the session; each test opens its own context (cookies apart)."""
+    """One Chromium per module; each test opens its own context (cookies apart).
+
+    Module, not session: Playwright's sync API keeps an asyncio loop running in the main
+    thread while it is open, and later tests that call ``asyncio.run`` would fail.
+    """
     playwright_sync = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")

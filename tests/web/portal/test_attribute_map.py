@@ -24,8 +24,15 @@ class TestAdminAllowList:
         assert patched.status_code == 200
         assert patched.json()["portal_attribute_allowlist"] == ["x"]
         assert admin.get(url).json()["portal_attribute_allowlist"] == ["x"]
+        same = admin.patch(url, json={"portal_attribute_allowlist": ["x"]})
+        assert same.status_code == 200
         cleared = admin.patch(url, json={"portal_attribute_allowlist": None}).json()
         assert cleared["portal_attribute_allowlist"] == []
+        audit = admin.get("/api/v1/audit-log", params={"directory_id": directory.id}).json()
+        changes = [entry["details"]["changed"] for entry in audit["data"][:3]]
+        assert changes[0] == {"portal_attribute_allowlist": {"old": ["x"], "new": []}}
+        assert changes[1] == {}  # the same list again changes nothing
+        assert changes[2]["portal_attribute_allowlist"]["new"] == ["x"]
 
     def test_default_is_empty_and_bad_lists_are_400(self, admin: httpx.Client) -> None:
         directory = create_directory(admin)
