@@ -37,6 +37,7 @@ from scimbridge.runtime import Runtime
 from scimbridge.services.request_recorder import RequestRecorder
 from scimbridge.store import calls
 from scimbridge.store.engine import create_db_engine
+from scimbridge.web.portal import routes as portal_routes
 
 
 class RequestTarget:
@@ -130,6 +131,7 @@ def create_app(
         app.include_router(module.router)
     for module in (setup_links, setup_portal):  # issue 13: setup links and the portal's API
         app.include_router(module.router)
+    app.include_router(portal_routes.router)  # issue 13 §4: the setup portal's pages
     app.add_middleware(
         BodyLimit,
         limit=settings.max_body_bytes,

@@ -52,6 +52,16 @@ class SecretBox:
         legacy = [Fernet(legacy_fernet_key(key)) for key in keys]
         self._fernet = MultiFernet(current + legacy)
         self._primary = current[0]
+        self._secret_key = keys[0]
+
+    def derive_key(self, purpose: bytes) -> bytes:
+        """A 32-byte key for another purpose (HKDF info), never equal to the Fernet key.
+
+        The setup portal signs its CSRF tokens with one (``web/portal/csrf.py``).
+        """
+        return HKDF(algorithm=SHA256(), length=32, salt=None, info=purpose).derive(
+            self._secret_key.encode("utf-8")
+        )
 
     def encrypt(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode("utf-8")).decode("ascii")

@@ -40,6 +40,7 @@ class DirectoryCreate(_Body):
     sync_interval_seconds: int | None = None
     guard_percent: int | None = None
     guard_min_users: int | None = None
+    portal_attribute_allowlist: list[str] | None = None
 
 
 class DirectoryUpdate(_Body):
@@ -54,3 +55,4 @@ class DirectoryUpdate(_Body):
     sync_interval_seconds: int | None = None
     guard_percent: int | None = None
     guard_min_users: int | None = None
+    portal_attribute_allowlist: list[str] | None = None

@@ -39,6 +39,7 @@ class DirectoryRecord:
     last_sync_at: datetime | None
     last_sequence: int
     deprovision_policy: str = "deactivate"
+    portal_attribute_allowlist: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

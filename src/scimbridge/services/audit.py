@@ -128,6 +128,8 @@ def directory_changes(current: DirectoryRecord, values: dict[str, Any]) -> dict[
             changed[_SECRET_COLUMNS[column]] = CHANGED
             continue
         old = getattr(current, column)
+        if isinstance(old, tuple):  # portal_attribute_allowlist: a list once written
+            old = list(old)
         if old != new:
             if column == "webhook_url":
                 old, new = safe_url(old), safe_url(new)

@@ -18,7 +18,11 @@ from scimbridge import ids
 from scimbridge.clock import isoformat
 from scimbridge.connectors import registry
 from scimbridge.connectors.base import SourceError
-from scimbridge.directory.attribute_map import AttributeMapError, check_attribute_map
+from scimbridge.directory.attribute_map import (
+    MAX_NAME_LENGTH,
+    AttributeMapError,
+    check_attribute_map,
+)
 from scimbridge.directory.deprovision import DEPROVISION_POLICIES, default_policy
 from scimbridge.directory.models import DirectoryRecord
 from scimbridge.directory.normalize import effective_attribute_map
@@ -51,6 +55,7 @@ class DirectoryInput:
     sync_interval_seconds: int | None = None
     guard_percent: int | None = None
     guard_min_users: int | None = None
+    portal_attribute_allowlist: list[str] | None = None
 
 
 def directory_object(
@@ -67,6 +72,7 @@ def directory_object(
         "webhook_url": record.webhook_url,
         "attribute_map": effective_attribute_map(record),
         "deprovision_policy": record.deprovision_policy,
+        "portal_attribute_allowlist": list(record.portal_attribute_allowlist),
         "created_at": isoformat(record.created_at),
         "updated_at": isoformat(record.updated_at),
         "user_count": user_count,
@@ -210,6 +216,31 @@ def validate_attribute_map(mapping: dict[str, str]) -> dict[str, str]:
         raise InvalidRequest(str(error)) from None
 
 
+MAX_PORTAL_ALLOWLIST = 50
+
+
+def validate_portal_allowlist(names: object) -> list[str]:
+    """The ``custom_attributes`` names the setup portal may map (issue 13 §4).
+
+    Names follow the ``attribute_map`` key rules (``directory.attribute_map``); a short
+    list, since each is one field of the portal's form.
+    """
+    if not isinstance(names, list) or len(names) > MAX_PORTAL_ALLOWLIST:
+        raise InvalidRequest(
+            f"portal_attribute_allowlist must be a list of at most {MAX_PORTAL_ALLOWLIST} names"
+        )
+    checked: list[str] = []
+    for name in names:
+        if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME_LENGTH:
+            raise InvalidRequest(
+                "portal_attribute_allowlist entries must be non-empty names of at most "
+                f"{MAX_NAME_LENGTH} characters; got {name!r}"
+            )
+        if name not in checked:
+            checked.append(name)
+    return checked
+
+
 def create_directory(runtime: Runtime, data: DirectoryInput, *, actor: Actor) -> dict[str, Any]:
     validate_provider(data.provider)
     policy = validate_deprovision_policy(
@@ -248,6 +279,9 @@ def create_directory(runtime: Runtime, data: DirectoryInput, *, actor: Actor) ->
             ),
             now=runtime.clock.now(),
             deprovision_policy=policy,
+            portal_attribute_allowlist=validate_portal_allowlist(
+                data.portal_attribute_allowlist or []
+            ),
         )
         delivery_store.create_cursor(connection, directory_id, 0, runtime.clock.now())
         if sync_values:
@@ -321,6 +355,9 @@ def update_directory(
     for key, (low, high) in SYNC_SETTINGS.items():
         if changes.get(key) is not None:
             values[key] = validate_sync_setting(key, changes[key], low, high)
+    if "portal_attribute_allowlist" in changes:
+        allowlist = changes["portal_attribute_allowlist"] or []
+        values["portal_attribute_allowlist"] = validate_portal_allowlist(allowlist)
     if changes.get("webhook_url"):
         # Before the transaction: resolving the host must not hold the write lock.
         validate_webhook_url(runtime, changes["webhook_url"])

@@ -14,7 +14,7 @@ from scimbridge.store import request_log as store
 from scimbridge.store import unit_of_work
 
 
-def _summary(row: Row[Any]) -> dict[str, Any]:
+def summary(row: Row[Any]) -> dict[str, Any]:
     return {
         "id": row.id,
         "directory_id": row.directory_id,
@@ -55,7 +55,7 @@ def list_requests(
             errors_only=errors_only,
         )
     page = rows[:limit]
-    return [_summary(row) for row in page], page[-1].id if len(rows) > limit else None
+    return [summary(row) for row in page], page[-1].id if len(rows) > limit else None
 
 
 def get_request(runtime: Runtime, directory_id: str, request_id: str) -> dict[str, Any]:
@@ -65,7 +65,7 @@ def get_request(runtime: Runtime, directory_id: str, request_id: str) -> dict[st
     if row is None:
         raise NotFound(f"request {request_id} not found in directory {directory_id}")
     return {
-        **_summary(row),
+        **summary(row),
         "request_body": row.request_body,
         "request_truncated": row.request_truncated,
         "response_body": row.response_body,

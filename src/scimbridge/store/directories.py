@@ -28,6 +28,7 @@ def directory_from_row(row: Any) -> DirectoryRecord:
         last_sync_at=row.last_sync_at,
         last_sequence=row.last_sequence,
         deprovision_policy=row.deprovision_policy,
+        portal_attribute_allowlist=tuple(row.portal_attribute_allowlist or ()),
     )
 
 
@@ -45,6 +46,7 @@ def insert_directory(
     connection_ciphertext: str | None,
     now: datetime,
     deprovision_policy: str = DEFAULT_POLICY,
+    portal_attribute_allowlist: list[str] | None = None,
 ) -> None:
     connection.execute(
         directories.insert().values(
@@ -60,6 +62,7 @@ def insert_directory(
             connection_ciphertext=connection_ciphertext,
             last_sequence=0,
             deprovision_policy=deprovision_policy,
+            portal_attribute_allowlist=portal_attribute_allowlist or [],
             created_at=now,
             updated_at=now,
         )

@@ -97,6 +97,8 @@ directories = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("last_sync_at", UTCDateTime, nullable=True),
     Column("deprovision_policy", String(20), nullable=False, server_default=DEFAULT_POLICY),
+    # The attribute_map keys the customer's setup portal may edit (issue 13 §4).
+    Column("portal_attribute_allowlist", JSONDocument, nullable=False, server_default=text("'[]'")),
     CheckConstraint(_in("provider", PROVIDERS), name="provider"),
     CheckConstraint(_in("state", DIRECTORY_STATES), name="state"),
     CheckConstraint("last_sequence >= 0", name="last_sequence"),
