@@ -59,5 +59,5 @@ def test_every_provider_has_steps_and_cited_docs(provider: str) -> None:
 
 def test_the_others_fall_back_to_generic_scim() -> None:
     assert instructions_for("generic") is GENERIC
-    assert instructions_for("ldap") is GENERIC
+    assert instructions_for("unknown") is GENERIC
     assert set(available_providers()) - {"generic"} <= set(BY_PROVIDER)

@@ -277,6 +277,50 @@ GOOGLE = Instructions(
     scim=False,
 )
 
+LDAP = Instructions(
+    provider="ldap",
+    title="LDAP / Active Directory",
+    docs=(
+        "https://www.rfc-editor.org/rfc/rfc4513#section-5.1.2",
+        "https://learn.microsoft.com/en-us/troubleshoot/windows-server/active-directory/useraccountcontrol-manipulate-account-properties",
+    ),
+    steps=(
+        Step(
+            "This directory reads your users and groups from your LDAP server or Active "
+            "Directory domain controller; nothing is pushed over SCIM."
+        ),
+        Step(
+            "Give the SaaS team: the server address (ldaps:// or ldap:// with StartTLS), the "
+            "CA certificate that signed the server's certificate, a read-only bind account "
+            "(its DN and password) and the base DNs of your users and groups. Disabled "
+            "accounts (Active Directory's userAccountControl ACCOUNTDISABLE bit) arrive as "
+            "inactive users."
+        ),
+        Step("Nothing needs pasting here, and no SCIM token is needed."),
+    ),
+    scim=False,
+)
+
+CSV = Instructions(
+    provider="csv",
+    title="CSV file",
+    docs=("https://www.rfc-editor.org/rfc/rfc4180",),
+    steps=(
+        Step(
+            "This directory is filled from CSV files (for example an HR export) that the "
+            "SaaS team imports; nothing is pushed over SCIM."
+        ),
+        Step(
+            "Send the SaaS team a UTF-8 CSV file with a header row and at least the columns "
+            "id (a stable employee id) and user_name; email, first_name, last_name, active "
+            "and groups are optional. Each import is a full snapshot: people missing from "
+            "the file are deactivated (a large drop is held for review)."
+        ),
+        Step("Nothing needs pasting here, and no SCIM token is needed."),
+    ),
+    scim=False,
+)
+
 GENERIC = Instructions(
     provider="generic",
     title="Any SCIM 2.0 client",
@@ -302,12 +346,13 @@ GENERIC = Instructions(
 )
 
 BY_PROVIDER: dict[str, Instructions] = {
-    item.provider: item for item in (OKTA, ENTRA, ONELOGIN, JUMPCLOUD, PING, RIPPLING, GOOGLE)
+    item.provider: item
+    for item in (OKTA, ENTRA, ONELOGIN, JUMPCLOUD, PING, RIPPLING, GOOGLE, LDAP, CSV)
 }
 
 
 def instructions_for(provider: str) -> Instructions:
-    """The provider's own steps; the generic SCIM steps for any other (ldap, csv, generic)."""
+    """The provider's own steps; the generic SCIM steps for any other provider."""
     return BY_PROVIDER.get(provider, GENERIC)
 
 
