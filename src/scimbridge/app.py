@@ -36,6 +36,7 @@ from scimbridge.runtime import Runtime
 from scimbridge.services.request_recorder import RequestRecorder
 from scimbridge.store import calls
 from scimbridge.store.engine import create_db_engine
+from scimbridge.web import console
 
 
 class RequestTarget:
@@ -129,6 +130,7 @@ def create_app(
         app.include_router(module.router)
     for module in (setup_links, setup_portal):  # issue 13: setup links and the portal's API
         app.include_router(module.router)
+    app.router.routes.extend(console.ROUTES)  # issue 13 §3: the admin console at /admin
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, render_413=_too_large)
     # Added last runs first: the target is vetted and normalised before metrics match it.
     app.add_middleware(MetricsMiddleware, lookup=operations.request_provider)
