@@ -39,6 +39,14 @@ TEMPLATES = Environment(
     lstrip_blocks=True,
 )
 
+
+def when(value: str | None) -> str:
+    """An ISO 8601 UTC timestamp as ``2026-12-02 17:05:39`` (the page says it is UTC)."""
+    return value.replace("T", " ")[:19] if value else ""
+
+
+TEMPLATES.filters["when"] = when
+
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"

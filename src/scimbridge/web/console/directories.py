@@ -18,9 +18,9 @@ from scimbridge.services import directories as service
 from scimbridge.services.console_data import pretty_json
 from scimbridge.services.directories import PULL_PROVIDERS, DirectoryInput, available_providers
 from scimbridge.store.tables import DIRECTORY_STATES, PROVIDERS
-from scimbridge.web.console.base import PAGE_SIZE, Page, console_page, redirect
+from scimbridge.web.console.base import PAGE_SIZE, TEMPLATES, Page, console_page, redirect
 
-PROVIDER_NAMES = {
+PROVIDER_NAMES = TEMPLATES.globals["provider_names"] = {
     "okta": "Okta",
     "entra": "Microsoft Entra ID",
     "onelogin": "OneLogin",

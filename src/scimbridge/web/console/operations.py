@@ -81,6 +81,7 @@ async def request_log(page: Page) -> Response:
         directory=await _directory(page),
         tab="requests",
         rows=rows,
+        scim_prefix=f"/scim/v2/{page.param('directory_id')}",
         cursor=cursor,
         errors_only=errors_only,
         live=page.query("after") is None,

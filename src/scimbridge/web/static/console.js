@@ -9,6 +9,7 @@
   }
   const body = table.tBodies[0];
   const url = table.dataset.liveUrl;
+  const prefix = table.dataset.scimPrefix || "";
   const indicator = document.getElementById("live-indicator");
   const shown = new Set(Array.from(body.querySelectorAll("tr[data-id]"), (tr) => tr.dataset.id));
 
@@ -25,10 +26,11 @@
     const row = document.createElement("tr");
     row.dataset.id = entry.id;
     row.className = entry.error ? "failed fresh" : "fresh";
-    cell(row, entry.received_at, "muted nowrap");
+    cell(row, entry.received_at.replace("T", " ").slice(0, 19), "muted nowrap");
     const request = cell(row, "");
     const code = document.createElement("code");
-    code.textContent = entry.method + " " + entry.path + (entry.query ? "?" + entry.query : "");
+    const path = entry.path.startsWith(prefix) ? entry.path.slice(prefix.length) : entry.path;
+    code.textContent = entry.method + " " + path + (entry.query ? "?" + entry.query : "");
     request.appendChild(code);
     const status = cell(row, "");
     const badge = document.createElement("span");
