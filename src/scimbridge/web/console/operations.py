@@ -14,8 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from scimbridge.errors import InvalidRequest
-from scimbridge.services import audit, operations_log, webhooks
-from scimbridge.services import directories as directory_service
+from scimbridge.services import audit, console_directories, operations_log, webhooks
 from scimbridge.web.console.base import PAGE_SIZE, SECURITY_HEADERS, Page, console_page
 
 LIVE_ROWS = 50
@@ -23,7 +22,7 @@ LIVE_ROWS = 50
 
 async def _directory(page: Page) -> dict[str, Any]:
     found: dict[str, Any] = await page.db(
-        directory_service.get_directory, page.runtime, page.param("directory_id")
+        console_directories.directory_summary, page.runtime, page.param("directory_id")
     )
     return found
 

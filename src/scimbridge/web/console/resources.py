@@ -13,15 +13,14 @@ import orjson
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from scimbridge.services import console_data, directory_data, events_feed
-from scimbridge.services import directories as directory_service
+from scimbridge.services import console_data, console_directories, directory_data, events_feed
 from scimbridge.store.tables import EVENT_TYPES
 from scimbridge.web.console.base import PAGE_SIZE, Page, console_page
 
 
 async def _directory(page: Page) -> dict[str, Any]:
     found: dict[str, Any] = await page.db(
-        directory_service.get_directory, page.runtime, page.param("directory_id")
+        console_directories.directory_summary, page.runtime, page.param("directory_id")
     )
     return found
 
