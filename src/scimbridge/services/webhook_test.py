@@ -1,7 +1,7 @@
-""" "Send a test event": one real signed POST to a directory's webhook URL (issue 13 §3).
+"""Send a test event: one real signed POST to a directory's webhook URL (issue 13 §3).
 
-It goes through the worker's own transport (``events.transport.webhook_client``: the
-SSRF guard, timeouts, per-directory pool) and signer (``events.attempt.send``: Standard
+It goes through the worker's own transport and signer (``services.webhooks.send_once``,
+as a replay does: the SSRF guard, timeouts, and ``events.attempt.send``'s Standard
 Webhooks ``webhook-id``/``webhook-timestamp``/``webhook-signature``), so a green result
 means real deliveries will be accepted too. The test event is not stored and not in the
 feed: it is type ``webhook.test`` and touches no cursor; the action is audited.
@@ -17,11 +17,9 @@ import orjson
 from scimbridge import ids
 from scimbridge.clock import isoformat
 from scimbridge.errors import InvalidRequest, NotFound
-from scimbridge.events.attempt import send
-from scimbridge.events.embedded import worker_config
-from scimbridge.events.transport import webhook_client
 from scimbridge.runtime import Runtime
 from scimbridge.services import audit
+from scimbridge.services.webhooks import send_once
 from scimbridge.store import deliveries as delivery_store
 from scimbridge.store import directories as directory_store
 from scimbridge.store import unit_of_work
@@ -68,19 +66,7 @@ async def send_test_event(
 ) -> dict[str, Any]:
     """POST a signed ``webhook.test`` event now and report what the receiver answered."""
     head = await asyncio.to_thread(_load, runtime, directory_id)
-    config = worker_config(runtime.settings)
-    async with webhook_client(
-        allow_private=config.allow_private,
-        connect_timeout=config.connect_timeout,
-        total_timeout=config.total_timeout,
-    ) as client:
-        outcome = await send(
-            client,
-            head,
-            secret_box=runtime.secret_box,
-            clock=runtime.clock,
-            total_timeout=config.total_timeout,
-        )
+    outcome = await send_once(runtime, head)
     result = {
         "event_id": head.event_id,
         "status_code": outcome.status_code,

@@ -27,7 +27,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from scimbridge.api.deps import client_address, runtime_of
 from scimbridge.errors import ScimbridgeError
 from scimbridge.runtime import Runtime
-from scimbridge.services import console_sessions
+from scimbridge.services import console_directories, console_sessions
 from scimbridge.services.console_sessions import COOKIE_NAME, ConsoleSession
 
 WEB_DIR = Path(__file__).resolve().parent.parent
@@ -86,6 +86,13 @@ class Page:
 
     def render(self, template: str, status: int = 200, **context: Any) -> Response:
         return render(self.request, template, status, session=self.session, **context)
+
+    async def directory(self) -> dict[str, Any]:
+        """The header of a directory's sub-pages (``services.console_directories``)."""
+        found: dict[str, Any] = await self.db(
+            console_directories.directory_summary, self.runtime, self.param("directory_id")
+        )
+        return found
 
     async def db(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """A service call in the thread pool: console pages never block the event loop."""

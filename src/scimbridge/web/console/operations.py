@@ -14,17 +14,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from scimbridge.errors import InvalidRequest
-from scimbridge.services import audit, console_directories, operations_log, webhooks
+from scimbridge.services import audit, operations_log, webhooks
 from scimbridge.web.console.base import PAGE_SIZE, SECURITY_HEADERS, Page, console_page
 
 LIVE_ROWS = 50
-
-
-async def _directory(page: Page) -> dict[str, Any]:
-    found: dict[str, Any] = await page.db(
-        console_directories.directory_summary, page.runtime, page.param("directory_id")
-    )
-    return found
 
 
 async def _deliveries(page: Page, status: int = 200, **context: Any) -> Response:
@@ -40,7 +33,7 @@ async def _deliveries(page: Page, status: int = 200, **context: Any) -> Response
     return page.render(
         "console/deliveries.html",
         status,
-        directory=await _directory(page),
+        directory=await page.directory(),
         tab="deliveries",
         deliveries=rows,
         cursor=cursor,
@@ -77,7 +70,7 @@ async def request_log(page: Page) -> Response:
     )
     return page.render(
         "console/requests.html",
-        directory=await _directory(page),
+        directory=await page.directory(),
         tab="requests",
         rows=rows,
         scim_prefix=f"/scim/v2/{page.param('directory_id')}",

@@ -13,20 +13,13 @@ import orjson
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from scimbridge.services import console_data, console_directories, directory_data, events_feed
+from scimbridge.services import console_data, directory_data, events_feed
 from scimbridge.store.tables import EVENT_TYPES
 from scimbridge.web.console.base import PAGE_SIZE, Page, console_page
 
 
-async def _directory(page: Page) -> dict[str, Any]:
-    found: dict[str, Any] = await page.db(
-        console_directories.directory_summary, page.runtime, page.param("directory_id")
-    )
-    return found
-
-
 async def _render(page: Page, template: str, tab: str, **context: Any) -> Response:
-    return page.render(template, directory=await _directory(page), tab=tab, **context)
+    return page.render(template, directory=await page.directory(), tab=tab, **context)
 
 
 @console_page
