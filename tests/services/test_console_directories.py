@@ -29,9 +29,19 @@ def provision(runtime: Runtime, directory: dict[str, Any], **overrides: Any) -> 
     return str(answer.body["id"])
 
 
+def test_small_directories_are_always_counted_afresh(runtime: Runtime) -> None:
+    directory = new_directory(runtime)
+    cache = service.CountCache(ttl=3600, min_rows=2)
+    with unit_of_work.read(runtime.engine) as connection:
+        assert cache.get(connection, directory["id"]) == (0, 0)
+    provision(runtime, directory)
+    with unit_of_work.read(runtime.engine) as connection:
+        assert cache.get(connection, directory["id"]) == (1, 0)
+
+
 def test_counts_are_reused_within_the_lifetime_then_refreshed(runtime: Runtime) -> None:
     directory = new_directory(runtime)
-    cache = service.CountCache(ttl=3600)
+    cache = service.CountCache(ttl=3600, min_rows=0)
     with unit_of_work.read(runtime.engine) as connection:
         assert cache.get(connection, directory["id"]) == (0, 0)
     provision(runtime, directory)

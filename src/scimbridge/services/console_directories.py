@@ -31,13 +31,17 @@ from scimbridge.store import directories as store
 from scimbridge.store.resources import SqlDirectoryStore
 
 COUNT_TTL_SECONDS = 60.0
+# Below this many rows a count costs well under a millisecond: counted every time, exact.
+CACHE_FROM_ROWS = 10_000
 
 
 class CountCache:
-    """(user_count, group_count) per directory, reused for ``ttl`` seconds."""
+    """(user_count, group_count) per directory, reused for ``ttl`` seconds once the
+    directory holds ``min_rows`` or more (small directories are always counted afresh)."""
 
-    def __init__(self, ttl: float = COUNT_TTL_SECONDS) -> None:
+    def __init__(self, ttl: float = COUNT_TTL_SECONDS, min_rows: int = CACHE_FROM_ROWS) -> None:
         self.ttl = ttl
+        self.min_rows = min_rows
         self._lock = threading.Lock()
         self._values: dict[str, tuple[float, tuple[int, int]]] = {}
 
@@ -45,7 +49,7 @@ class CountCache:
         now = time.monotonic()
         with self._lock:
             cached = self._values.get(directory_id)
-        if cached is not None and now - cached[0] < self.ttl:
+        if cached is not None and now - cached[0] < self.ttl and sum(cached[1]) >= self.min_rows:
             return cached[1]
         counts = store.resource_counts(connection, directory_id)
         with self._lock:
