@@ -1,14 +1,15 @@
 """The console's directory list: search, filters, and counts that stay cheap.
 
 ``store.directories.resource_counts`` is two ``count(*)`` over the directory's index
-entries: each walks every row of the directory (measured in the report: milliseconds
-per 100,000 users), and a list page of 25 large directories would pay it 25 times on
-every load (measured: 13 ms warm for one 100,000-user directory on SQLite). The list
-page and the header of a directory's sub-pages therefore read counts through
-:class:`CountCache`, a small in-process cache with a one-minute lifetime; the directory's
-overview page shows exact counts, as the API's directory object does. Search is a
-case-insensitive substring of name or tenant over the ``directories`` table, which holds
-one row per customer: the page is a LIMIT over it in id order, walked by cursor.
+entries: each walks every row of the directory (measured: 13 ms warm for one
+100,000-user directory on SQLite), and a list page of 25 large directories would pay it
+25 times on every load. The list page and the header of a directory's sub-pages
+therefore read counts through :class:`CountCache`, a small in-process cache with a
+one-minute lifetime for directories of 10,000 rows or more (smaller ones are counted
+exactly every time); the directory's overview page shows exact counts, as the API's
+directory object does. Search is a case-insensitive substring of name or tenant over the
+``directories`` table, which holds one row per customer: the page is a LIMIT over it in
+id order, walked by cursor.
 """
 
 from __future__ import annotations
