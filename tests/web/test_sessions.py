@@ -176,3 +176,29 @@ def test_an_admin_token_reset_ends_every_session_at_once(database_url: str) -> N
             assert response.headers["location"] == "/admin/sign-in"
         with signed_in(server.base_url, new_token) as fresh:
             assert fresh.get("/admin/directories").status_code == 200
+
+
+def test_pages_have_no_inline_script_or_style_and_assets_are_served(
+    web_server: RunningServer, session: httpx.Client
+) -> None:
+    """The CSP forbids inline script and style: the pages must not need any."""
+    with admin_client(web_server) as admin:
+        directory = create_directory(admin)
+    base = f"/admin/directories/{directory.id}"
+    for path in (
+        "/admin/directories",
+        "/admin/directories/new",
+        base,
+        f"{base}/requests",
+        f"{base}/users",
+        f"{base}/events",
+        f"{base}/deliveries",
+        "/admin/audit-log",
+    ):
+        page = session.get(path)
+        assert page.status_code == 200, path
+        assert page.headers["content-security-policy"] == CSP
+        assert re.search(r"<script(?![^>]*\bsrc=)", page.text) is None, path
+        assert re.search(r"<style|\sstyle=|\son[a-z]+=", page.text) is None, path
+    for asset in ("/admin/static/console.css", "/admin/static/console.js"):
+        assert session.get(asset).status_code == 200
