@@ -37,6 +37,7 @@ from scimbridge.runtime import Runtime
 from scimbridge.services.request_recorder import RequestRecorder
 from scimbridge.store import calls
 from scimbridge.store.engine import create_db_engine
+from scimbridge.web import console
 from scimbridge.web.portal import routes as portal_routes
 
 
@@ -131,6 +132,7 @@ def create_app(
         app.include_router(module.router)
     for module in (setup_links, setup_portal):  # issue 13: setup links and the portal's API
         app.include_router(module.router)
+    app.router.routes.extend(console.ROUTES)  # issue 13 §3: the admin console at /admin
     app.include_router(portal_routes.router)  # issue 13 §4: the setup portal's pages
     app.add_middleware(
         BodyLimit,

@@ -7,7 +7,7 @@ from typing import Any
 
 from scimbridge.clock import isoformat
 from scimbridge.errors import InvalidRequest, NotFound
-from scimbridge.events.attempt import attempt_record, send
+from scimbridge.events.attempt import Outcome, attempt_record, send
 from scimbridge.events.embedded import worker_config
 from scimbridge.events.transport import webhook_client
 from scimbridge.runtime import Runtime
@@ -52,6 +52,23 @@ def list_deliveries(
     return data, page[-1].id if len(rows) > limit else None
 
 
+async def send_once(runtime: Runtime, head: store.HeadEvent) -> Outcome:
+    """One signed POST now, through the worker's transport (SSRF guard, timeouts)."""
+    config = worker_config(runtime.settings)
+    async with webhook_client(
+        allow_private=config.allow_private,
+        connect_timeout=config.connect_timeout,
+        total_timeout=config.total_timeout,
+    ) as client:
+        return await send(
+            client,
+            head,
+            secret_box=runtime.secret_box,
+            clock=runtime.clock,
+            total_timeout=config.total_timeout,
+        )
+
+
 async def replay_event(runtime: Runtime, event_id: str, *, actor: audit.Actor) -> dict[str, Any]:
     """Send one event again now, signed afresh with the same ``webhook-id``.
 
@@ -67,20 +84,8 @@ async def replay_event(runtime: Runtime, event_id: str, *, actor: audit.Actor) -
         raise NotFound(f"event {event_id} not found")
     if not head.url:
         raise InvalidRequest("the event's directory has no webhook_url")
-    config = worker_config(runtime.settings)
     started = runtime.clock.now()
-    async with webhook_client(
-        allow_private=config.allow_private,
-        connect_timeout=config.connect_timeout,
-        total_timeout=config.total_timeout,
-    ) as client:
-        outcome = await send(
-            client,
-            head,
-            secret_box=runtime.secret_box,
-            clock=runtime.clock,
-            total_timeout=config.total_timeout,
-        )
+    outcome = await send_once(runtime, head)
     attempt = attempt_record(head, 1, "replay", outcome, started)
     await asyncio.to_thread(_record, runtime, attempt, actor)
     return {

@@ -402,3 +402,17 @@ sync_schedules = Table(
     Column("lease_expires_at", UTCDateTime, nullable=True),
     Index("ix_sync_schedules_next_sync_at", "next_sync_at"),
 )
+
+# Console sign-in sessions (issue 13 §3): only the SHA-256 of the cookie value is kept,
+# and the admin credential generation it was issued under: a token reset ends them all.
+admin_sessions = Table(
+    "admin_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("admin_generation", Integer, nullable=False),
+    Column("address", String(64), nullable=True),
+    CheckConstraint("expires_at > created_at", name="expires_at"),
+    Index("ix_admin_sessions_expires_at", "expires_at"),
+)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -70,61 +67,3 @@ def expire(server: RunningServer, link: dict) -> None:
             )
     finally:
         engine.dispose()
-
-
-# Browser fixtures, copied from the console's tests/web/conftest.py (kept apart so the two
-# test trees can change alone): Debian's Chromium, never a `playwright install` download,
-# with every call-home feature off, so the only traffic is to 127.0.0.1.
-CHROMIUM = os.environ.get("SCIMBRIDGE_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SCREENSHOTS = Path(__file__).parent.parent / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """One Chromium per module; each test opens its own context (cookies apart).
-
-    Module, not session: Playwright's sync API keeps an asyncio loop running in the main
-    thread while it is open, and later tests that call ``asyncio.run`` would fail.
-    """
-    playwright_sync = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
-    with playwright_sync.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-@pytest.fixture
-def context(browser: Any) -> Iterator[Any]:
-    """A fresh browser profile: no cookies or storage shared with other tests."""
-    context = browser.new_context(viewport={"width": 1280, "height": 860})
-    context.set_default_timeout(15_000)
-    try:
-        yield context
-    finally:
-        context.close()
-
-
-@pytest.fixture
-def screenshot(request: pytest.FixtureRequest) -> Callable[[Any, str], Path]:
-    """``screenshot(page, "name")`` saves a full-page PNG under tests/web/screenshots/."""
-    SCREENSHOTS.mkdir(exist_ok=True)
-    backend = getattr(getattr(request.node, "callspec", None), "id", "")
-
-    def save(page: Any, name: str) -> Path:
-        path = SCREENSHOTS / (f"{name}-{backend}.png" if backend else f"{name}.png")
-        page.screenshot(path=str(path), full_page=True)
-        return path
-
-    return save
