@@ -18,6 +18,7 @@ from scimbridge.services import directories as directory_service
 from scimbridge.store import unit_of_work
 from scimbridge.store.tables import events
 from tests.conftest import make_settings
+from tests.support.runtime import TEST_ACTOR
 
 
 def person(n: int, **overrides: Any) -> SourceUser:
@@ -90,6 +91,7 @@ def make_pull_directory(runtime: Runtime, provider: str = "csv", **fields: Any) 
     body = directory_service.create_directory(
         runtime,
         directory_service.DirectoryInput(name="Pull", tenant="pull", provider=provider, **fields),
+        actor=TEST_ACTOR,
     )
     return str(body["id"])
 
