@@ -15,13 +15,16 @@ import resource
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scimbridge.config import Settings
 from scimbridge.connectors.base import SourceGroup, SourceUser
+from scimbridge.runtime import Runtime
 from scimbridge.services import syncs
 from tests.connectors.fakes import make_pull_directory, make_runtime
 
@@ -71,40 +74,60 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+@contextmanager
+def bench_runtime(database: str | None) -> Iterator[Runtime]:
+    """A migrated database (SQLite in a temporary directory unless ``database`` names an
+    empty one) and a runtime on it; shared with ``bench/pull_sync.py``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        url = database or f"sqlite:///{tmp}/bench.db"
+        from scimbridge.bootstrap import ensure_schema
+        from scimbridge.store.engine import create_db_engine
+
+        ensure_schema(Settings(_env_file=None, database_url=url))  # type: ignore[call-arg]
+        engine = create_db_engine(url)
+        try:
+            yield make_runtime(engine, url, sync_lease_seconds=3600)
+        finally:
+            engine.dispose()
+
+
+def measure_runs(run_once: Callable[[], dict[str, Any]]) -> list[dict[str, Any]]:
+    """A first run and a no-change run of ``run_once``; prints one line per run."""
+    runs = []
+    for label in ("first run", "no-change run"):
+        started = time.perf_counter()
+        run = run_once()
+        wall = time.perf_counter() - started
+        events = run["counts"]["events"]
+        print(
+            f"{label}: {run['outcome']}, {wall:.1f} s, {events} events "
+            f"({events / wall:.0f} events/s), created {run['counts']['created']}, "
+            f"memberships added {run['counts']['memberships_added']}, "
+            f"peak RSS {peak_rss_mb():.0f} MB",
+            flush=True,
+        )
+        runs.append({**run, "wall_s": wall})
+    return runs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--groups", type=int, default=2_000)
     parser.add_argument("--database")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        url = args.database or f"sqlite:///{tmp}/bench.db"
-        from scimbridge.bootstrap import ensure_schema
-        from scimbridge.store.engine import create_db_engine
-
-        ensure_schema(Settings(_env_file=None, database_url=url))  # type: ignore[call-arg]
-        engine = create_db_engine(url)
-        runtime = make_runtime(engine, url, sync_lease_seconds=3600)
+    with bench_runtime(args.database) as runtime:
         directory_id = make_pull_directory(runtime)
-        print(f"{args.users} users, {args.groups} groups, {engine.dialect.name}")
-        for label in ("first run", "no-change run"):
-            started = time.perf_counter()
-            run = syncs.sync_directory(
+        print(f"{args.users} users, {args.groups} groups, {runtime.engine.dialect.name}")
+        measure_runs(
+            lambda: syncs.sync_directory(
                 runtime,
                 directory_id,
                 trigger="manual",
                 owner="bench",
                 source=GeneratedSource(args.users, args.groups),
             )
-            wall = time.perf_counter() - started
-            events = run["counts"]["events"]
-            print(
-                f"{label}: {run['outcome']}, {wall:.1f} s, {events} events "
-                f"({events / wall:.0f} events/s), created {run['counts']['created']}, "
-                f"memberships added {run['counts']['memberships_added']}, "
-                f"peak RSS {peak_rss_mb():.0f} MB"
-            )
-        engine.dispose()
+        )
 
 
 if __name__ == "__main__":
