@@ -5,44 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.factories import group_resource, patch_body, user_resource
+from tests.factories import group_resource, user_resource
 from tests.support.clients import create_directory, scim_client
-
-ROUTES = [
-    ("GET", "/Users"),
-    ("POST", "/Users"),
-    ("GET", "/Users/{user}"),
-    ("PUT", "/Users/{user}"),
-    ("PATCH", "/Users/{user}"),
-    ("DELETE", "/Users/{user}"),
-    ("GET", "/Groups"),
-    ("POST", "/Groups"),
-    ("GET", "/Groups/{group}"),
-    ("PUT", "/Groups/{group}"),
-    ("PATCH", "/Groups/{group}"),
-    ("DELETE", "/Groups/{group}"),
-    ("POST", "/Users/.search"),
-    ("POST", "/.search"),
-    ("POST", "/Bulk"),
-    ("GET", "/ServiceProviderConfig"),
-    ("GET", "/ResourceTypes"),
-    ("GET", "/Schemas"),
-]
-
-
-def _body(method: str, path: str) -> dict | None:
-    if method == "PATCH":
-        return patch_body({"op": "replace", "value": {"active": False}})
-    if method in ("POST", "PUT"):
-        if "search" in path:
-            return {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]}
-        if path == "/Bulk":
-            return {
-                "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
-                "Operations": [],
-            }
-        return group_resource() if "Groups" in path else user_resource()
-    return None
+from tests.support.scim_routes import ROUTES, route_body
 
 
 @pytest.fixture
@@ -61,7 +26,7 @@ def test_token_of_a_on_b_is_401(two_directories, method: str, template: str) -> 
     with httpx.Client(
         base_url=b.scim_base_url, headers={"Authorization": f"Bearer {a.scim_token}"}
     ) as client:
-        response = client.request(method, path, json=_body(method, template))
+        response = client.request(method, path, json=route_body(method, template))
     assert response.status_code == 401, response.text
     assert response.json()["detail"] == "missing or invalid bearer token for this directory"
 
@@ -71,7 +36,7 @@ def test_resource_of_b_on_a_url_is_404(two_directories, method: str, template: s
     a, _, user, group = two_directories
     path = template.format(user=user, group=group)
     with scim_client(a) as client:
-        response = client.request(method, path, json=_body(method, template))
+        response = client.request(method, path, json=route_body(method, template))
     assert response.status_code == 404, response.text
 
 

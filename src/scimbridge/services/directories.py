@@ -36,8 +36,8 @@ from scimbridge.store import directories as store
 from scimbridge.store import sync_runs as sync_store
 from scimbridge.store import unit_of_work
 from scimbridge.store.tables import PROVIDERS
+from scimbridge.store.tables import PULL_PROVIDERS as PULL_PROVIDERS  # re-exported
 
-PULL_PROVIDERS = frozenset({"google", "ldap", "csv"})
 # A pull provider is available once its connector is registered (``connectors.registry``):
 # without one, a directory would look active, with a SCIM URL, and never receive data.
 

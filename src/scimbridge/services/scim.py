@@ -30,10 +30,19 @@ from scimbridge.services.scim_render import render_group, render_user
 from scimbridge.store import directories as directory_store
 from scimbridge.store import filter_sql, scim_queries, sort_sql, unit_of_work
 from scimbridge.store.resources import SqlDirectoryStore
+from scimbridge.store.tables import PULL_PROVIDERS
 from scimbridge.store.tables import groups as groups_table
 from scimbridge.store.tables import users as users_table
 
 UNAUTHORIZED_DETAIL = "missing or invalid bearer token for this directory"
+INACTIVE_DETAIL = (
+    "this directory is inactive: an administrator of the application must activate it "
+    "before it accepts SCIM requests"
+)
+PULL_WRITE_DETAIL = (
+    "this directory is synced from its {provider} source, which scimbridge reads: it "
+    "accepts no SCIM writes (change users and groups in the source)"
+)
 
 
 @dataclass(frozen=True)
@@ -54,22 +63,31 @@ class ScimAnswer:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def authenticate(connection: Connection, call: ScimCall) -> None:
-    """The token must belong to the directory in the URL; every failure looks the same.
+def authenticate(connection: Connection, call: ScimCall, *, write: bool = False) -> None:
+    """The token must belong to the directory in the URL, and the directory must take it.
 
     Unknown directory, unknown token and another directory's token all answer the same
-    401 body, so directory ids cannot be probed (RELIABILITY.md §6.1).
+    401 body, so directory ids cannot be probed (RELIABILITY.md §6.1). A rightful caller
+    is then refused with 403, "operation is not permitted based on the supplied
+    authorization" (RFC 7644 §3.12), when the directory is ``inactive`` (an admin switched
+    it off: every SCIM request stops, reads included), or when it is a write to a pull
+    directory: its users come from its source (Google, LDAP, CSV), and a pushed change
+    would be undone, or the pushed user de-provisioned, by the next sync.
     """
     if not call.token:
         raise ScimError(401, UNAUTHORIZED_DETAIL)
-    owner = directory_store.directory_id_for_token_hash(connection, hash_token(call.token))
-    if owner is None or not hmac.compare_digest(owner, call.directory_id):
+    owner = directory_store.directory_for_token_hash(connection, hash_token(call.token))
+    if owner is None or not hmac.compare_digest(owner.directory_id, call.directory_id):
         raise ScimError(401, UNAUTHORIZED_DETAIL)
+    if owner.state == "inactive":
+        raise ScimError(403, INACTIVE_DETAIL)
+    if write and owner.provider in PULL_PROVIDERS:
+        raise ScimError(403, PULL_WRITE_DETAIL.format(provider=owner.provider))
 
 
-def authorize(runtime: Runtime, call: ScimCall) -> None:
+def authorize(runtime: Runtime, call: ScimCall, *, write: bool = False) -> None:
     with unit_of_work.read(runtime.engine) as connection:
-        authenticate(connection, call)
+        authenticate(connection, call, write=write)
 
 
 # --------------------------------------------------------------------------- rendering
@@ -327,7 +345,7 @@ def list_params(runtime: Runtime, query: Mapping[str, str]) -> listing.ListParam
 def _write(runtime: Runtime, call: ScimCall, action: Any) -> ScimAnswer:
     """Authenticate and run ``action(writer)`` in one write transaction with its events."""
     with unit_of_work.write(runtime.engine) as connection:
-        authenticate(connection, call)
+        authenticate(connection, call, write=True)
         now = runtime.clock.now()
         store = SqlDirectoryStore(connection, now)
         writer = commands.open_writer(store, call.directory_id, now)

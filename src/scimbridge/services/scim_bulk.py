@@ -57,7 +57,7 @@ def _run_one(
 
 
 def run_bulk(runtime: Runtime, call: scim.ScimCall, body: Any) -> scim.ScimAnswer:
-    scim.authorize(runtime, call)
+    scim.authorize(runtime, call, write=True)
     request = bulk.parse_bulk_request(body, limits(runtime))
     created: dict[str, str] = {}
     results: list[bulk.BulkResult] = []

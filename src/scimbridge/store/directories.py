@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, func, select
 
@@ -75,14 +75,24 @@ def get_directory(connection: Connection, directory_id: str) -> DirectoryRecord 
 
 
 _DIRECTORY_FOR_TOKEN = PreparedRead(
-    select(directories.c.id).where(directories.c.scim_token_hash == bindparam("token_hash"))
+    select(directories.c.id, directories.c.state, directories.c.provider).where(
+        directories.c.scim_token_hash == bindparam("token_hash")
+    )
 )
 
 
-def directory_id_for_token_hash(connection: Connection, token_hash: str) -> str | None:
+class TokenOwner(NamedTuple):
+    """What a SCIM request needs to know of the directory its token belongs to."""
+
+    directory_id: str
+    state: str
+    provider: str
+
+
+def directory_for_token_hash(connection: Connection, token_hash: str) -> TokenOwner | None:
     """The directory a SCIM token belongs to; runs on every SCIM request (prebuilt)."""
-    owner: str | None = _DIRECTORY_FOR_TOKEN.scalar(connection, {"token_hash": token_hash})
-    return owner
+    row = _DIRECTORY_FOR_TOKEN.first(connection, {"token_hash": token_hash})
+    return None if row is None else TokenOwner(row.id, row.state, row.provider)
 
 
 def list_directories(

@@ -55,6 +55,8 @@ PROVIDERS = (
     "ldap",
     "csv",
 )
+PULL_PROVIDERS = frozenset({"google", "ldap", "csv"})
+"""Providers scimbridge fetches from (``connectors/``); the rest push over SCIM."""
 DIRECTORY_STATES = ("active", "inactive", "error", "held")
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 
