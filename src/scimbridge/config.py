@@ -88,6 +88,14 @@ class Settings(BaseSettings):
 
     # Operations log (README "Operations: request log, audit log, setup links").
     request_log_days: int = Field(default=14, ge=1)
+    # Audit rows older than this are pruned by the worker; 0 keeps them forever.
+    audit_log_days: int = Field(default=365, ge=0)
+    # Setup portal abuse limits (README "Customer setup portal"). Lookups of an unknown,
+    # expired or revoked setup link per client address per minute, counted in each
+    # process; SCIM tokens one link may issue per hour, counted in the database.
+    # 0 switches a limit off.
+    portal_failed_lookups_per_minute: int = Field(default=20, ge=0)
+    portal_token_issues_per_hour: int = Field(default=5, ge=0)
     # Read the client address of audit rows from X-Forwarded-For (only behind a proxy
     # that sets it; otherwise any client could write its own address).
     trust_forwarded_for: bool = False

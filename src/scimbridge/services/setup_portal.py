@@ -8,12 +8,31 @@ The IT admin may edit only the ``attribute_map`` keys the SaaS team put on the
 directory's ``portal_attribute_allowlist``; the rest of the map is neither shown nor
 changed. A change is validated like the admin API's (``validate_attribute_map``) and
 audited as the setup link.
+
+Two abuse limits (README "Customer setup portal"):
+
+* **Probing** (:func:`lookup_guard`): lookups of an unknown, expired or revoked link are
+  counted per client address; past ``SCIMBRIDGE_PORTAL_FAILED_LOOKUPS_PER_MINUTE`` the
+  address gets 429 for every link, good ones included (otherwise a prober would still
+  learn which guesses hit). The 256-bit token space makes guessing hopeless anyway; this
+  keeps a scanner from costing a database probe per request and says "too many attempts"
+  early. The count is kept in memory, per process (``ratelimit.SlidingWindow``): with N
+  processes or replicas an address gets up to N times the limit, which is still far
+  from useful against 256 bits, and needs no shared store.
+* **SCIM token issuance** (:func:`issue_scim_token`): each issue rotates the directory's
+  token, so a leaked link could keep the IdP disconnected by issuing in a loop. A link
+  may issue ``SCIMBRIDGE_PORTAL_TOKEN_ISSUES_PER_HOUR`` tokens per hour, counted from
+  its own ``scim_token.rotated`` audit rows in the issuing transaction, under a lock on
+  the link's row: every replica sees the same count and two cannot both take the last
+  one. No new column: the audit row already records each issue.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
@@ -25,17 +44,33 @@ from scimbridge.directory.normalize import (
     effective_attribute_map,
     user_object,
 )
-from scimbridge.errors import InvalidRequest
+from scimbridge.errors import InvalidRequest, TooManyRequests
+from scimbridge.ratelimit import SlidingWindow, retry_after, wait_seconds
 from scimbridge.runtime import Runtime
 from scimbridge.services import audit
-from scimbridge.services.directories import validate_attribute_map
+from scimbridge.services.directories import rotate_scim_token_in, validate_attribute_map
 from scimbridge.services.operations_log import summary
-from scimbridge.services.setup_links import SetupLink, connection_status, resolve_setup_link
+from scimbridge.services.setup_links import (
+    SetupLink,
+    SetupLinkExpired,
+    SetupLinkNotFound,
+    SetupLinkRevoked,
+    connection_status,
+    resolve_setup_link,
+)
+from scimbridge.store import audit_log as audit_store
 from scimbridge.store import directories as directory_store
 from scimbridge.store import portal_reads, unit_of_work
 from scimbridge.store import request_log as request_log_store
+from scimbridge.store import setup_links as link_store
 
 LOG_PAGE = 25
+# What a lookup of a link that cannot be used raises (404, 410, 410).
+LINK_ERRORS = (SetupLinkNotFound, SetupLinkExpired, SetupLinkRevoked)
+LOOKUP_WINDOW = 60.0
+ISSUE_WINDOW = timedelta(hours=1)
+ISSUE_ACTION = "scim_token.rotated"
+_LIMITER_KEY = "setup_portal.failed_lookups"
 
 
 @dataclass(frozen=True)
@@ -173,3 +208,82 @@ def map_attributes(
                 },
             )
         return _view(runtime, connection, token, now)
+
+
+class TooManyAttempts(TooManyRequests):
+    """429 for an address that looked up too many unusable links (the page names it)."""
+
+    code = "too_many_attempts"
+
+
+def _lookup_limiter(runtime: Runtime) -> SlidingWindow | None:
+    """This process's failed-lookup log, made on first use (``None``: limit switched off)."""
+    limit = runtime.settings.portal_failed_lookups_per_minute
+    if limit == 0:
+        return None
+    limiter = runtime.extras.get(_LIMITER_KEY)
+    if limiter is None:
+        made = SlidingWindow(limit, LOOKUP_WINDOW, clock=lambda: runtime.clock.now().timestamp())
+        limiter = runtime.extras.setdefault(_LIMITER_KEY, made)
+    assert isinstance(limiter, SlidingWindow)
+    return limiter
+
+
+@contextmanager
+def lookup_guard(runtime: Runtime, address: str | None) -> Iterator[None]:
+    """Around one portal request: refuse an address over the limit before any lookup,
+    and count the request against it when the link turns out unusable."""
+    limiter = _lookup_limiter(runtime)
+    key = address or "unknown"
+    if limiter is not None:
+        wait = limiter.wait(key)
+        if wait > 0:
+            raise TooManyAttempts(
+                "too many attempts with setup links that cannot be used; "
+                f"try again in {retry_after(wait)} seconds",
+                retry_after(wait),
+            )
+    try:
+        yield
+    except LINK_ERRORS:
+        if limiter is not None:
+            limiter.hit(key)
+        raise
+
+
+def issue_scim_token(runtime: Runtime, token: str, address: str | None) -> dict[str, Any]:
+    """Issue (or rotate) the directory's SCIM token, audited as the setup link.
+
+    Refused with 429 once the link issued its hourly allowance; ``Retry-After`` says when
+    the oldest counted issue leaves the hour.
+    """
+    limit = runtime.settings.portal_token_issues_per_hour
+    now = runtime.clock.now()
+    with unit_of_work.write(runtime.engine) as connection:
+        link, record = resolve_setup_link(connection, token, now)
+        if limit:
+            link_store.lock_link(connection, link.id)
+            issued = audit_store.issued_since(
+                connection,
+                directory_id=record.id,
+                actor_id=link.id,
+                action=ISSUE_ACTION,
+                since=now - ISSUE_WINDOW,
+            )
+            wait = wait_seconds(
+                [moment.timestamp() for moment in issued],
+                limit=limit,
+                window=ISSUE_WINDOW.total_seconds(),
+                now=now.timestamp(),
+            )
+            if wait > 0:
+                minutes = -(-retry_after(wait) // 60)
+                raise TooManyRequests(
+                    f"this link issued {limit} SCIM tokens in the last hour, the most it "
+                    f"may; try again in {minutes} minute{'s' if minutes != 1 else ''}, or "
+                    "keep using the last token issued",
+                    retry_after(wait),
+                )
+        actor = audit.setup_link_actor(link.id, address)
+        scim_token = rotate_scim_token_in(connection, runtime, record.id, actor)
+    return {"scim_token": scim_token, "scim_base_url": runtime.scim_base_url(record.id)}

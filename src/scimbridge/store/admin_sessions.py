@@ -49,3 +49,16 @@ def delete_ended(connection: Connection, now: datetime, generation: int) -> int:
         )
     )
     return result.rowcount
+
+
+def prune_expired(connection: Connection, *, before: datetime, batch: int) -> int:
+    """Delete up to ``batch`` sessions that expired before ``before`` (expires_at index)."""
+    doomed = (
+        select(admin_sessions.c.id_hash)
+        .where(admin_sessions.c.expires_at < before)
+        .order_by(admin_sessions.c.expires_at)
+        .limit(batch)
+        .scalar_subquery()
+    )
+    result = connection.execute(delete(admin_sessions).where(admin_sessions.c.id_hash.in_(doomed)))
+    return int(result.rowcount)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select
+from sqlalchemy import Connection, Row, delete, insert, select
 
 from scimbridge.store.tables import audit_log
 
@@ -48,3 +48,43 @@ def list_entries(
     if directory_id is not None:
         query = query.where(audit_log.c.directory_id == directory_id)
     return list(connection.execute(query))
+
+
+def issued_since(
+    connection: Connection, *, directory_id: str, actor_id: str, action: str, since: datetime
+) -> list[datetime]:
+    """When a setup link did ``action`` on its directory after ``since``, oldest first.
+
+    Bounded by the directory's index (``ix_audit_log_directory_id_id``); a link acts on
+    one directory only, so this reads that directory's recent rows and no others.
+    """
+    rows = connection.execute(
+        select(audit_log.c.occurred_at)
+        .where(
+            audit_log.c.directory_id == directory_id,
+            audit_log.c.actor_kind == "setup_link",
+            audit_log.c.actor_id == actor_id,
+            audit_log.c.action == action,
+            audit_log.c.occurred_at > since,
+        )
+        .order_by(audit_log.c.occurred_at)
+    )
+    return [row.occurred_at for row in rows]
+
+
+def prune(connection: Connection, *, before: datetime, batch: int) -> int:
+    """Delete up to ``batch`` rows that occurred before ``before``; the number deleted.
+
+    Ids are time-ordered, so walking the primary key finds the old rows first and stops
+    after ``batch`` of them. There is no index on ``occurred_at``: a run with nothing to
+    delete reads the table once (the audit log holds admin actions, not traffic).
+    """
+    doomed = (
+        select(audit_log.c.id)
+        .where(audit_log.c.occurred_at < before)
+        .order_by(audit_log.c.id)
+        .limit(batch)
+        .scalar_subquery()
+    )
+    result = connection.execute(delete(audit_log).where(audit_log.c.id.in_(doomed)))
+    return int(result.rowcount)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, delete, insert, or_, select, update
 
 from scimbridge.store.tables import setup_links
 
@@ -66,3 +66,27 @@ def revoke_link(connection: Connection, directory_id: str, link_id: str, now: da
         .values(revoked_at=now)
     )
     return bool(result.rowcount)
+
+
+def lock_link(connection: Connection, link_id: str) -> None:
+    """Hold the link's row until the transaction ends (``FOR UPDATE`` on PostgreSQL).
+
+    Serialises a link's SCIM token issues, so two replicas cannot both count four and
+    both issue the fifth. SQLite has one writer at a time already (``BEGIN IMMEDIATE``)
+    and ignores the clause.
+    """
+    connection.execute(
+        select(setup_links.c.id).where(setup_links.c.id == link_id).with_for_update()
+    )
+
+
+def prune_ended(connection: Connection, *, before: datetime, batch: int) -> int:
+    """Delete up to ``batch`` links that expired or were revoked before ``before``."""
+    doomed = (
+        select(setup_links.c.id)
+        .where(or_(setup_links.c.expires_at < before, setup_links.c.revoked_at < before))
+        .limit(batch)
+        .scalar_subquery()
+    )
+    result = connection.execute(delete(setup_links).where(setup_links.c.id.in_(doomed)))
+    return int(result.rowcount)

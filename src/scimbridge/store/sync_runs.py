@@ -23,6 +23,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    tuple_,
     update,
 )
 
@@ -295,3 +296,31 @@ def interrupt_running(connection: Connection, directory_id: str, now: datetime) 
             error_message="the process running this sync stopped before it finished",
         )
     )
+
+
+# What a run cannot be waiting on: it will never read its staged rows again.
+FINISHED_UNHELD = ("succeeded", "failed", "approved", "superseded")
+
+
+def prune_leftover_staged(connection: Connection, *, batch: int) -> int:
+    """Delete up to ``batch`` staged rows of finished runs that are not ``held``.
+
+    A run drops its staged rows in the transaction that finishes it; rows are left only
+    when its process died mid-run (the next run marks it failed, ``interrupted``, and
+    does not touch them) and no later run succeeded to sweep them. ``running`` runs may
+    still be staging and ``held`` runs wait for approval, so both keep theirs.
+    """
+    key = (
+        sync_staged.c.run_id,
+        sync_staged.c.kind,
+        sync_staged.c.source_id,
+        sync_staged.c.member_id,
+    )
+    doomed = (
+        select(*key)
+        .join(sync_runs, sync_runs.c.id == sync_staged.c.run_id)
+        .where(sync_runs.c.outcome.in_(FINISHED_UNHELD))
+        .limit(batch)
+    )
+    result = connection.execute(delete(sync_staged).where(tuple_(*key).in_(doomed)))
+    return int(result.rowcount)
