@@ -270,3 +270,42 @@ def staged_membership_adds(connection: Connection, run_id: str, directory_id: st
         .where(_staged(run_id, "member"))
     ).scalar_one()
     return int(staged_total) - int(stored)
+
+
+def removal_sample(
+    connection: Connection, run_id: str, directory_id: str, *, only_active: bool, limit: int
+) -> list[Any]:
+    """The first ``limit`` users (by id) a staged snapshot would take access from, as
+    :func:`removal_count` counts them: (id, user_name, display_name, gone), ``gone``
+    true for a user the source no longer has, false for one it now marks inactive.
+    Two index-bounded LIMIT queries, so a held run's report stays cheap at any size."""
+    columns = (users.c.id, users.c.user_name, users.c.display_name)
+    unseen = list(
+        connection.execute(
+            select(*columns)
+            .where(_unseen_users(run_id, directory_id, only_active))
+            .order_by(users.c.id)
+            .limit(limit)
+        )
+    )
+    rows = [(*row, True) for row in unseen]
+    if len(rows) < limit:
+        inactive = connection.execute(
+            select(*columns)
+            .select_from(
+                sync_staged.join(
+                    users,
+                    and_(
+                        users.c.directory_id == directory_id,
+                        users.c.external_id == sync_staged.c.source_id,
+                    ),
+                )
+            )
+            .where(
+                _staged(run_id, "user"), sync_staged.c.active.is_(False), users.c.active.is_(True)
+            )
+            .order_by(users.c.id)
+            .limit(limit - len(rows))
+        )
+        rows.extend((*row, False) for row in inactive)
+    return rows
