@@ -115,8 +115,11 @@ def duration_text(started: datetime, finished: datetime | None) -> str:
 
 
 def labelled_counts(counts: Mapping[str, int]) -> list[dict[str, Any]]:
+    """The counts a run (or a dry run, which has no ``events``) has, labelled, in order."""
     return [
-        {"key": key, "label": label, "value": counts[key]} for key, label in COUNT_LABELS.items()
+        {"key": key, "label": label, "value": counts[key]}
+        for key, label in COUNT_LABELS.items()
+        if key in counts
     ]
 
 
