@@ -14,6 +14,7 @@ from scimbridge.services.sync_reports import (
     counts_summary,
     duration_text,
     explain_error,
+    held_summary,
     labelled_counts,
 )
 from scimbridge.store.tables import SYNC_COUNTS
@@ -55,6 +56,14 @@ class TestCountsSummary:
         counts = {"updated": 2, "memberships_added": 3, "memberships_removed": 1, "rejected": 1}
         assert counts_summary(counts) == "2 updated · memberships +3 -1 · 1 refused"
 
+    def test_only_the_membership_side_that_moved(self) -> None:
+        assert counts_summary({"memberships_added": 4}) == "memberships +4"
+        assert counts_summary({"memberships_removed": 2}) == "memberships -2"
+
+    def test_a_held_run_says_what_it_would_do(self) -> None:
+        assert held_summary({"deactivated": 16, "deleted": 0}) == "would deactivate 16"
+        assert held_summary({"deleted": 0}).startswith("would remove nobody")
+
     def test_nothing_changed(self) -> None:
         assert counts_summary(dict.fromkeys(SYNC_COUNTS, 0) | {"seen_users": 9}) == "no changes"
 
@@ -62,7 +71,13 @@ class TestCountsSummary:
 class TestDurationText:
     @pytest.mark.parametrize(
         ("seconds", "text"),
-        [(0.42, "0.4 s"), (12.9, "12 s"), (184, "3 min 4 s"), (7500, "2 h 5 min")],
+        [
+            (0.04, "< 0.1 s"),
+            (0.42, "0.4 s"),
+            (12.9, "12 s"),
+            (184, "3 min 4 s"),
+            (7500, "2 h 5 min"),
+        ],
     )
     def test_units_grow_with_the_span(self, seconds: float, text: str) -> None:
         assert duration_text(START, START + timedelta(seconds=seconds)) == text
@@ -77,4 +92,8 @@ def test_every_count_has_a_label_in_the_stored_order() -> None:
     assert labelled == [
         {"key": "created", "label": "Users created", "value": 2},
         {"key": "events", "label": "Events written", "value": 4},
+    ]
+    held = labelled_counts({"deactivated": 16}, held=True)
+    assert held == [
+        {"key": "deactivated", "label": "Users it would deactivate (held)", "value": 16}
     ]

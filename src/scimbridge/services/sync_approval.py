@@ -69,8 +69,13 @@ def approve(runtime: Runtime, directory_id: str, run_id: str, actor: audit.Actor
         )
 
     with unit_of_work.write(runtime.engine) as connection:
-        # The held numbers were a forecast; the applied counts replace them.
-        sync_store.update_run(connection, run_id, {"deactivated": 0, "deleted": 0})
+        # The held numbers were a forecast and the hold is over: the applied counts and
+        # the apply's own outcome (refused records, if any) replace them.
+        sync_store.update_run(
+            connection,
+            run_id,
+            {"deactivated": 0, "deleted": 0, "error_kind": None, "error_message": None},
+        )
     try:
         return apply_run(runtime, ctx, outcome="approved", finish=audited)
     except LeaseLost as error:

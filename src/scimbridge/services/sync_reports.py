@@ -69,6 +69,7 @@ COUNT_LABELS: Mapping[str, str] = {
     "events": "Events written",
 }
 
+_HELD_VERBS = (("deactivated", "deactivate"), ("deleted", "delete"))
 _SUMMARY = (
     ("created", "created"),
     ("updated", "updated"),
@@ -93,7 +94,10 @@ def counts_summary(counts: Mapping[str, int]) -> str:
     parts = [f"{counts[key]} {label}" for key, label in _SUMMARY if counts.get(key)]
     added, removed = counts.get("memberships_added", 0), counts.get("memberships_removed", 0)
     if added or removed:
-        parts.append(f"memberships +{added} -{removed}")
+        parts.append(
+            "memberships "
+            + " ".join(f"{sign}{n}" for sign, n in (("+", added), ("-", removed)) if n)
+        )
     if counts.get("rejected"):
         parts.append(f"{counts['rejected']} refused")
     return " · ".join(parts) or "no changes"
@@ -104,6 +108,8 @@ def duration_text(started: datetime, finished: datetime | None) -> str:
     if finished is None:
         return ""
     seconds = max((finished - started).total_seconds(), 0.0)
+    if seconds < 0.1:
+        return "< 0.1 s"
     if seconds < 10:
         return f"{seconds:.1f} s"
     whole = int(seconds)
@@ -114,13 +120,27 @@ def duration_text(started: datetime, finished: datetime | None) -> str:
     return f"{whole // 3600} h {whole % 3600 // 60} min"
 
 
-def labelled_counts(counts: Mapping[str, int]) -> list[dict[str, Any]]:
+HELD_LABELS: Mapping[str, str] = {
+    "deactivated": "Users it would deactivate (held)",
+    "deleted": "Users it would delete (held)",
+}
+"""A held run's removal counts are the guard's forecast, not something done."""
+
+
+def labelled_counts(counts: Mapping[str, int], *, held: bool = False) -> list[dict[str, Any]]:
     """The counts a run (or a dry run, which has no ``events``) has, labelled, in order."""
+    labels = {**COUNT_LABELS, **HELD_LABELS} if held else COUNT_LABELS
     return [
-        {"key": key, "label": label, "value": counts[key]}
-        for key, label in COUNT_LABELS.items()
+        {"key": key, "label": labels[key], "value": counts[key]}
+        for key in COUNT_LABELS
         if key in counts
     ]
+
+
+def held_summary(counts: Mapping[str, int]) -> str:
+    """A held run's line: what it would do if approved (nothing was done)."""
+    parts = [f"would {verb} {counts[key]}" for key, verb in _HELD_VERBS if counts.get(key)]
+    return " · ".join(parts) or "would remove nobody (the source answered no users)"
 
 
 def _listed(run: dict[str, Any]) -> dict[str, Any]:
@@ -128,7 +148,11 @@ def _listed(run: dict[str, Any]) -> dict[str, Any]:
     finished = run["finished_at"]
     return {
         **run,
-        "summary": counts_summary(run["counts"]),
+        "summary": (
+            held_summary(run["counts"])
+            if run["outcome"] == "held"
+            else counts_summary(run["counts"])
+        ),
         "duration": duration_text(
             datetime.fromisoformat(run["started_at"]),
             datetime.fromisoformat(finished) if finished else None,
@@ -154,7 +178,7 @@ def run_report(runtime: Runtime, directory_id: str, run_id: str) -> dict[str, An
         settings = sync_store.directory_settings(connection, directory_id)
         held = _held(connection, row, settings) if row.outcome == "held" else None
     report = _listed(run_object(row))
-    report["labelled_counts"] = labelled_counts(report["counts"])
+    report["labelled_counts"] = labelled_counts(report["counts"], held=row.outcome == "held")
     report["explanation"] = explain_error(row.error_kind)
     report["held"] = held
     return report
@@ -180,6 +204,13 @@ def _held(connection: Any, row: Any, settings: Any) -> dict[str, Any]:
         "policy": policy,
         "changed_since": row.held_sequence != settings.last_sequence,
         "sample": [
-            {"id": s[0], "user_name": s[1], "display_name": s[2], "gone": s[3]} for s in sample
+            {
+                "id": user.id,
+                "user_name": user.user_name,
+                "name": user.display_name
+                or " ".join(n for n in (user.given_name, user.family_name) if n),
+                "gone": user.gone,
+            }
+            for user in sample
         ],
     }
