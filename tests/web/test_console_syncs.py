@@ -119,6 +119,11 @@ def test_a_csv_directory_is_imported_held_and_approved(
     # Approve needs the box ticked (a required field: the browser does not submit).
     page.click("#approve")
     expect(page.locator("h2.entity .badge")).to_have_text("held")
+    # ... and the server checks it too.
+    page.evaluate("document.querySelector('#approve-checked').required = false")
+    page.click("#approve")
+    expect(page.locator("#run-error")).to_contain_text("I checked the numbers")
+    expect(page.locator("h2.entity .badge")).to_have_text("held")
     page.check("#approve-checked")
     page.click("#approve")
     expect(page.locator("#run-notice")).to_contain_text("Approved")
