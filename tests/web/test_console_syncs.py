@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.clients import admin_client, create_directory
+from tests.factories import user_resource
+from tests.support.clients import admin_client, create_directory, scim_client
 from tests.support.csv_people import write_people
 from tests.support.pulls import first_run
 from tests.support.server import RunningServer
@@ -143,11 +144,12 @@ def test_a_csv_directory_is_imported_held_and_approved(
     screenshot(page, "syncs-list")
 
 
-def test_approving_a_run_that_is_no_longer_held_says_why(
+def test_approving_after_the_directory_changed_is_refused_clearly(
     page: Page, web_server: RunningServer, tmp_path: Path
 ) -> None:
-    directory_id = csv_directory(web_server)
-    base = f"{web_server.base_url}/admin/directories/{directory_id}"
+    with admin_client(web_server) as admin:
+        directory = create_directory(admin, provider="csv", tenant="hr", name="HR export")
+    base = f"{web_server.base_url}/admin/directories/{directory.id}"
     people, few = tmp_path / "people.csv", tmp_path / "few.csv"
     write_people(people, PEOPLE, groups=3)
     write_people(few, 4, groups=3)
@@ -157,21 +159,18 @@ def test_approving_a_run_that_is_no_longer_held_says_why(
     page.goto(f"{base}/import")
     upload(page, few, dry_run=False)
     expect(page.locator("h2.entity .badge")).to_have_text("held")
-    held_url = page.url
 
-    # Meanwhile a new import runs: it supersedes the held run.
-    with admin_client(web_server) as admin:
-        response = admin.post(
-            f"/api/v1/directories/{directory_id}/import",
-            files={"file": ("few.csv", few.read_bytes(), "text/csv")},
-            params={"mode": "upsert"},
-        )
-        assert response.status_code == 200, response.text
+    # Meanwhile the directory changes (a SCIM write): the held snapshot is stale.
+    with scim_client(directory) as scim:
+        late = scim.post("/Users", json=user_resource(userName="late@example.com"))
+        assert late.status_code == 201, late.text
     page.check("#approve-checked")
     page.click("#approve")
-    expect(page.locator("#run-error")).to_contain_text("Not applied")
-    expect(page.locator("#run-error")).to_contain_text("superseded")
-    assert page.url == held_url + "/approve"
+    refused = page.locator("#run-error")
+    expect(refused).to_contain_text("Not applied: the directory changed since this run was held")
+    expect(page.locator("h2.entity .badge")).to_have_text("held")
+    expect(page.locator("#approve-form")).to_have_count(0)
+    expect(page.locator("#held")).to_contain_text("can no longer be approved")
 
 
 def test_a_failed_pull_shows_its_explanation(
