@@ -50,6 +50,7 @@ from _common import machine_description
 
 from scimbridge.runtime import Runtime
 from scimbridge.services import csv_import, syncs
+from scimbridge.services.audit import cli_actor
 from tests.connectors.fakes import make_pull_directory
 
 Connection = tuple[str, dict[str, Any], Callable[[Runtime, str], dict[str, Any]]]
@@ -68,7 +69,11 @@ def csv_source(users: int, groups: int) -> Iterator[Connection]:
         path = Path(folder) / "people.csv"
         size = write_people(path, users, groups=groups)
         print(f"csv file: {size / 2**20:.1f} MiB", flush=True)
-        yield "csv", {}, lambda runtime, d: csv_import.import_csv(runtime, d, path)
+        yield (
+            "csv",
+            {},
+            lambda runtime, d: csv_import.import_csv(runtime, d, path, actor=cli_actor()),
+        )
 
 
 @contextmanager

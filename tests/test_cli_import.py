@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from scimbridge.store.engine import create_db_engine
+from scimbridge.store.tables import audit_log
 from tests.test_cli import run
 
 pytest.importorskip("scimbridge.connectors.csv_source")  # the CSV reader, merged alongside
@@ -45,6 +50,26 @@ def test_import_dry_run_upsert_hold_and_approve(databases, tmp_path: Path) -> No
     approved = run(url, "directories", "approve", directory_id, held["id"])
     assert approved.returncode == 0, approved.stderr
     assert json.loads(approved.stdout)["counts"]["deactivated"] == 15
+    entries = audit_rows(url)
+    assert [(row.action, row.details.get("outcome")) for row in entries] == [
+        ("directory.created", None),
+        ("directory.imported", "succeeded"),
+        ("directory.imported", "succeeded"),
+        ("directory.imported", "held"),
+        ("sync.approved", "approved"),
+    ]  # the dry run is not audited
+    assert {(row.actor_kind, row.actor_id) for row in entries} == {("cli", getpass.getuser())}
+    assert entries[2].details["mode"] == "upsert"
+    assert entries[4].target_id == held["id"]
+
+
+def audit_rows(url: str) -> list[Any]:
+    engine = create_db_engine(url)
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(select(audit_log).order_by(audit_log.c.id)))
+    finally:
+        engine.dispose()
 
 
 def test_an_invalid_file_is_refused_with_its_line(databases, tmp_path: Path) -> None:

@@ -262,15 +262,17 @@ def cmd_directories(args: argparse.Namespace, settings: Settings) -> int:
 def _pull_action(runtime: Runtime, args: argparse.Namespace) -> int:
     """``sync``, ``import`` and ``approve`` run here, in this process, under the
     directory's sync lease (a worker syncing it at the same moment makes this a 409)."""
-    from scimbridge.services import csv_import, syncs
+    from scimbridge.services import csv_import, sync_approval, syncs
 
     if args.action == "sync":
         run = syncs.sync_directory(runtime, args.id, trigger="manual", owner="cli")
     elif args.action == "approve":
-        run = syncs.approve(runtime, args.id, args.run)
+        run = sync_approval.approve(runtime, args.id, args.run, cli_actor())
     else:
         mode = "upsert" if args.upsert else "snapshot"
-        run = csv_import.import_csv(runtime, args.id, args.file, mode=mode, dry_run=args.dry_run)
+        run = csv_import.import_csv(
+            runtime, args.id, args.file, mode=mode, dry_run=args.dry_run, actor=cli_actor()
+        )
     _print_json(run)
     return 1 if run.get("outcome") == "failed" else 0
 

@@ -12,7 +12,8 @@ from scimbridge.connectors.base import SourceError, SourceUser
 from scimbridge.errors import Conflict
 from scimbridge.runtime import Runtime
 from scimbridge.services import directories as directory_service
-from scimbridge.services import syncs
+from scimbridge.services import sync_approval, syncs
+from scimbridge.services.audit import cli_actor
 from scimbridge.store import sync_runs as sync_store
 from scimbridge.store import unit_of_work
 from scimbridge.store.tables import sync_schedules
@@ -197,13 +198,13 @@ class TestGuard:
         assert "12 of 20" in run["error"]["message"]
         assert types(runtime, directory_id, start) == []
         assert directory_service.get_directory(runtime, directory_id)["state"] == "held"
-        approved = syncs.approve(runtime, directory_id, run["id"])
+        approved = sync_approval.approve(runtime, directory_id, run["id"], cli_actor())
         assert approved["outcome"] == "approved"
         assert approved["counts"]["deactivated"] == 12
         assert types(runtime, directory_id, start) == ["user.deactivated"] * 12
         assert directory_service.get_directory(runtime, directory_id)["state"] == "active"
         with pytest.raises(Conflict):
-            syncs.approve(runtime, directory_id, run["id"])
+            sync_approval.approve(runtime, directory_id, run["id"], cli_actor())
 
     def test_below_the_minimum_count_is_applied(self, runtime: Runtime) -> None:
         directory_id = make_pull_directory(runtime)
@@ -231,7 +232,7 @@ class TestGuard:
         again = sync(runtime, directory_id, company(8))
         assert again["outcome"] == "held"
         with pytest.raises(Conflict):
-            syncs.approve(runtime, directory_id, held["id"])
+            sync_approval.approve(runtime, directory_id, held["id"], cli_actor())
         assert syncs.get_run(runtime, directory_id, held["id"])["outcome"] == "superseded"
 
     def test_a_dry_run_counts_without_writing(self, runtime: Runtime) -> None:

@@ -12,15 +12,16 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from scimbridge.api.deps import require_admin
+from scimbridge.api.deps import AdminCall, require_admin, require_admin_call
 from scimbridge.api.responses import json_response
 from scimbridge.api.uploads import receive_upload
 from scimbridge.runtime import Runtime
-from scimbridge.services import csv_import, sync_requests, syncs
+from scimbridge.services import csv_import, sync_approval, sync_requests, syncs
 from scimbridge.services.sync_runs import list_runs
 
 router = APIRouter(prefix="/api/v1/directories", tags=["syncs"])
 Admin = Annotated[Runtime, Depends(require_admin)]
+Acting = Annotated[AdminCall, Depends(require_admin_call)]
 
 
 @router.post("/{directory_id}/sync", status_code=202)
@@ -49,15 +50,19 @@ async def get_sync(directory_id: str, run_id: str, runtime: Admin) -> Response:
 
 
 @router.post("/{directory_id}/syncs/{run_id}/approve")
-async def approve_sync(directory_id: str, run_id: str, runtime: Admin) -> Response:
-    return json_response(await run_in_threadpool(syncs.approve, runtime, directory_id, run_id))
+async def approve_sync(directory_id: str, run_id: str, call: Acting) -> Response:
+    return json_response(
+        await run_in_threadpool(
+            sync_approval.approve, call.runtime, directory_id, run_id, call.actor
+        )
+    )
 
 
 @router.post("/{directory_id}/import")
 async def import_file(
     directory_id: str,
     request: Request,
-    runtime: Admin,
+    call: Acting,
     dry_run: bool = False,
     mode: Annotated[str, Query(pattern="^(snapshot|upsert)$")] = "snapshot",
 ) -> Response:
@@ -65,6 +70,8 @@ async def import_file(
     streamed to a temporary file, never held whole in memory."""
     async with receive_upload(request) as path:
         result = await run_in_threadpool(
-            lambda: csv_import.import_csv(runtime, directory_id, path, mode=mode, dry_run=dry_run)
+            lambda: csv_import.import_csv(
+                call.runtime, directory_id, path, mode=mode, dry_run=dry_run, actor=call.actor
+            )
         )
     return json_response(result)

@@ -11,10 +11,10 @@ The guard (issue 14): a snapshot that would take access from more than
 ``guard_percent`` % of the directory's users *and* at least ``guard_min_users`` of them,
 or an empty answer from a source whose directory has users, is **held**: nothing is
 applied, the run's outcome is ``held`` with the numbers, the directory's state is
-``held``. ``approve`` applies that held run's staged snapshot if the directory did not
-change since it was held (its event sequence is the same); otherwise it is refused with
-409 and the admin runs a new sync, which is weighed afresh. The next scheduled run also
-re-checks (and supersedes the held one).
+``held``. ``services/sync_approval.approve`` applies that held run's staged snapshot if
+the directory did not change since it was held (its event sequence is the same);
+otherwise it is refused with 409 and the admin runs a new sync, which is weighed afresh.
+The next scheduled run also re-checks (and supersedes the held one).
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+
+from sqlalchemy import Connection
 
 from scimbridge import ids
 from scimbridge.connectors import registry
@@ -42,6 +44,11 @@ from scimbridge.store.tables import SYNC_COUNTS
 log = redaction.logger("scimbridge.sync")
 
 TRANSIENT = frozenset({"rate_limited", "unreachable", "source_error"})
+
+Finish = Callable[[Connection, RunContext, str], None]
+"""Called in the transaction that records a run's outcome (with the run and the outcome):
+how an admin action that ran a sync (an import, an approval) writes its audit row in
+the same transaction as the run's result (services/audit.py)."""
 
 
 class LeaseLost(Exception):
@@ -84,7 +91,7 @@ def _lease(runtime: Runtime) -> timedelta:
     return timedelta(seconds=runtime.settings.sync_lease_seconds)
 
 
-def _fence(runtime: Runtime, directory_id: str, token: str) -> Callable[[Any], None]:
+def fence_of(runtime: Runtime, directory_id: str, token: str) -> Callable[[Any], None]:
     def fence(connection: Any) -> None:
         until = runtime.clock.now() + _lease(runtime)
         if not sync_store.extend_lease(connection, directory_id, token, until):
@@ -104,6 +111,7 @@ def sync_directory(
     mode: str = "snapshot",
     dry_run: bool = False,
     claimed_at: datetime | None = None,
+    finish: Finish | None = None,
 ) -> dict[str, Any]:
     """Run a sync now, in this thread, under the directory's lease (taken here unless
     the worker already holds it as ``token``); the lease is released with the next due
@@ -126,6 +134,7 @@ def sync_directory(
             mode=mode,
             dry_run=dry_run,
             failed=failed,
+            finish=finish,
         )
     except BaseException:
         failed.append(SourceError("source_error", "the run stopped on an unexpected error"))
@@ -158,6 +167,7 @@ def run_sync(
     mode: str,
     dry_run: bool,
     failed: list[SourceError],
+    finish: Finish | None = None,
 ) -> dict[str, Any]:
     """One run under the lease ``token``; returns the run object (or a dry run's plan)."""
     directory_id = row.id
@@ -181,7 +191,7 @@ def run_sync(
         snapshot=mode == "snapshot",
         now=runtime.clock.now,
         notify=runtime.signal.notify,
-        fence=_fence(runtime, directory_id, token),
+        fence=fence_of(runtime, directory_id, token),
         dry_run=dry_run,
     )
     try:
@@ -198,17 +208,23 @@ def run_sync(
         if dry_run:
             held = _guard(runtime, ctx, row, staged.users)[0] if mode == "snapshot" else None
             return _dry_run(runtime, ctx, held)
-        if mode == "snapshot" and _hold_if_guarded(runtime, ctx, row, staged.users):
+        if mode == "snapshot" and _hold_if_guarded(runtime, ctx, row, staged.users, finish):
             return get_run(runtime, directory_id, run_id)
-        return apply_run(runtime, ctx, outcome="succeeded")
+        return apply_run(runtime, ctx, outcome="succeeded", finish=finish)
     except SourceError as error:
         failed.append(error)
-        _fail(runtime, ctx, error.kind, error.explanation)
+        fail(runtime, ctx, error.kind, error.explanation, finish)
     except LeaseLost as error:
-        _fail(runtime, ctx, "superseded", str(error))
+        fail(runtime, ctx, "superseded", str(error), finish)
     except Exception:
         log.exception("sync of directory %s stopped on an unexpected error", directory_id)
-        _fail(runtime, ctx, "internal", "the run stopped on an unexpected error (see the logs)")
+        fail(
+            runtime,
+            ctx,
+            "internal",
+            "the run stopped on an unexpected error (see the logs)",
+            finish,
+        )
         raise
     return get_run(runtime, directory_id, run_id)
 
@@ -267,7 +283,9 @@ def _guard(
     return None, removals, total
 
 
-def _hold_if_guarded(runtime: Runtime, ctx: RunContext, row: Any, seen_users: int) -> bool:
+def _hold_if_guarded(
+    runtime: Runtime, ctx: RunContext, row: Any, seen_users: int, finish: Finish | None
+) -> bool:
     why, removals, total = _guard(runtime, ctx, row, seen_users)
     if why is None:
         return False
@@ -291,11 +309,15 @@ def _hold_if_guarded(runtime: Runtime, ctx: RunContext, row: Any, seen_users: in
         )
         sync_store.supersede_held(connection, ctx.directory_id, keep=ctx.run_id)
         update_directory(connection, ctx.directory_id, {"state": "held"})
+        if finish is not None:
+            finish(connection, ctx, "held")
     log.warning("sync of directory %s held: %s", ctx.directory_id, why)
     return True
 
 
-def apply_run(runtime: Runtime, ctx: RunContext, *, outcome: str) -> dict[str, Any]:
+def apply_run(
+    runtime: Runtime, ctx: RunContext, *, outcome: str, finish: Finish | None = None
+) -> dict[str, Any]:
     """Apply the staged run; on success the directory is ``active`` and ``last_sync_at`` set."""
     reconcile(ctx)
     now = runtime.clock.now()
@@ -308,10 +330,14 @@ def apply_run(runtime: Runtime, ctx: RunContext, *, outcome: str) -> dict[str, A
         sync_store.drop_staged(connection, ctx.run_id)
         sync_store.supersede_held(connection, ctx.directory_id, keep=ctx.run_id)
         update_directory(connection, ctx.directory_id, {"state": "active", "last_sync_at": now})
+        if finish is not None:
+            finish(connection, ctx, outcome)
     return get_run(runtime, ctx.directory_id, ctx.run_id)
 
 
-def _fail(runtime: Runtime, ctx: RunContext, kind: str, explanation: str) -> None:
+def fail(
+    runtime: Runtime, ctx: RunContext, kind: str, explanation: str, finish: Finish | None = None
+) -> None:
     log.warning("sync of directory %s failed (%s): %s", ctx.directory_id, kind, explanation)
     with unit_of_work.write(runtime.engine) as connection:
         sync_store.update_run(
@@ -327,48 +353,8 @@ def _fail(runtime: Runtime, ctx: RunContext, kind: str, explanation: str) -> Non
         sync_store.drop_staged(connection, ctx.run_id)
         if kind != "superseded":
             update_directory(connection, ctx.directory_id, {"state": "error"})
-
-
-def approve(runtime: Runtime, directory_id: str, run_id: str) -> dict[str, Any]:
-    """Apply a held run's staged snapshot, if the directory has not changed since."""
-    row = settings_of(runtime, directory_id)
-    with unit_of_work.read(runtime.engine) as connection:
-        run = sync_store.get_run(connection, directory_id, run_id)
-    if run is None:
-        raise NotFound(f"sync run {run_id} not found")
-    if run.outcome != "held":
-        raise Conflict(f"sync run {run_id} is {run.outcome}; only a held run can be approved")
-    if run.held_sequence != row.last_sequence:
-        raise Conflict("the directory changed since this run was held; run a new sync")
-    claimed_at = runtime.clock.now()
-    token = acquire(runtime, directory_id, "approve")
-    ctx = RunContext(
-        engine=runtime.engine,
-        run_id=run_id,
-        directory_id=directory_id,
-        policy=row.deprovision_policy,
-        snapshot=run.mode == "snapshot",
-        now=runtime.clock.now,
-        notify=runtime.signal.notify,
-        fence=_fence(runtime, directory_id, token),
-    )
-    with unit_of_work.write(runtime.engine) as connection:
-        # The held numbers were a forecast; the applied counts replace them.
-        sync_store.update_run(connection, run_id, {"deactivated": 0, "deleted": 0})
-    try:
-        return apply_run(runtime, ctx, outcome="approved")
-    except LeaseLost as error:
-        _fail(runtime, ctx, "superseded", str(error))
-        return get_run(runtime, directory_id, run_id)
-    finally:
-        release(
-            runtime,
-            directory_id,
-            token,
-            row.sync_interval_seconds,
-            failures=0,
-            claimed_at=claimed_at,
-        )
+        if finish is not None:
+            finish(connection, ctx, "failed")
 
 
 def release(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, exists, func, select, tuple_
+from sqlalchemy import Connection, Table, and_, exists, false, func, select, true, tuple_
 
 from scimbridge.store.tables import groups, memberships, sync_staged, users
 
@@ -270,3 +270,47 @@ def staged_membership_adds(connection: Connection, run_id: str, directory_id: st
         .where(_staged(run_id, "member"))
     ).scalar_one()
     return int(staged_total) - int(stored)
+
+
+def removal_sample(
+    connection: Connection, run_id: str, directory_id: str, *, only_active: bool, limit: int
+) -> list[Any]:
+    """The first ``limit`` users (by userName) a staged snapshot would take access from, as
+    :func:`removal_count` counts them: rows of (id, user_name, display_name, given_name,
+    family_name, gone), ``gone`` true for a user the source no longer has, false for one
+    it now marks inactive. Two LIMIT queries along the (directory, userName) index, so a
+    held run's report stays cheap at any size."""
+    columns = (
+        users.c.id,
+        users.c.user_name,
+        users.c.display_name,
+        users.c.given_name,
+        users.c.family_name,
+    )
+    unseen = connection.execute(
+        select(*columns, true().label("gone"))
+        .where(_unseen_users(run_id, directory_id, only_active))
+        .order_by(users.c.user_name_key)
+        .limit(limit)
+    )
+    rows = list(unseen)
+    if len(rows) < limit:
+        inactive = connection.execute(
+            select(*columns, false().label("gone"))
+            .select_from(
+                sync_staged.join(
+                    users,
+                    and_(
+                        users.c.directory_id == directory_id,
+                        users.c.external_id == sync_staged.c.source_id,
+                    ),
+                )
+            )
+            .where(
+                _staged(run_id, "user"), sync_staged.c.active.is_(False), users.c.active.is_(True)
+            )
+            .order_by(users.c.user_name_key)
+            .limit(limit - len(rows))
+        )
+        rows.extend(inactive)
+    return rows

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from scimbridge.web.console import directories, operations, resources, signin
+from scimbridge.web.console import directories, operations, resources, signin, syncs
 from scimbridge.web.console.base import STATIC_DIR
 
 ROUTES: list[BaseRoute] = [
@@ -14,4 +14,5 @@ ROUTES: list[BaseRoute] = [
     *directories.ROUTES,
     *resources.ROUTES,
     *operations.ROUTES,
+    *syncs.ROUTES,
 ]
