@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -143,3 +143,22 @@ def held_then_approved(
     assert response.json()["outcome"] == "approved"
     assert directory_state(admin, directory_id)["state"] == "active"
     return feed.new_types()
+
+
+def write_user(database_url: str, directory_id: str, resource: dict[str, Any]) -> None:
+    """Create a user through the write path itself, as a writer racing a run would; SCIM
+    refuses writes to a pull directory, so this is the way to change one under a test."""
+    from scimbridge.directory import commands
+    from scimbridge.store import unit_of_work
+    from scimbridge.store.engine import create_db_engine
+    from scimbridge.store.resources import SqlDirectoryStore
+
+    engine = create_db_engine(database_url)
+    try:
+        now = datetime.now(UTC)
+        with unit_of_work.write(engine) as connection:
+            writer = commands.open_writer(SqlDirectoryStore(connection, now), directory_id, now)
+            commands.create_user(writer, resource)
+            writer.flush()
+    finally:
+        engine.dispose()
