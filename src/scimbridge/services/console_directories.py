@@ -27,6 +27,7 @@ from scimbridge.errors import InvalidRequest, NotFound
 from scimbridge.runtime import Runtime
 from scimbridge.services import cursors, directory_data
 from scimbridge.services.directories import validate_attribute_map, webhook_status
+from scimbridge.services.lookups import require_directory
 from scimbridge.store import console_queries, unit_of_work
 from scimbridge.store import directories as store
 from scimbridge.store.resources import SqlDirectoryStore
@@ -127,9 +128,7 @@ def preview_attribute_map(
             return None
         user_id = first[0]["id"]
     with unit_of_work.read(runtime.engine) as connection:
-        directory = store.get_directory(connection, directory_id)
-        if directory is None:
-            raise NotFound(f"directory {directory_id} not found")
+        directory = require_directory(connection, directory_id)
         resources = SqlDirectoryStore(connection, runtime.clock.now())
         user = resources.get_user(directory_id, user_id)
         if user is None:
@@ -141,7 +140,4 @@ def preview_attribute_map(
 def directory_summary(runtime: Runtime, directory_id: str) -> dict[str, Any]:
     """The header of a directory's sub-pages: counts from :data:`COUNTS`, not a new scan."""
     with unit_of_work.read(runtime.engine) as connection:
-        record = store.get_directory(connection, directory_id)
-        if record is None:
-            raise NotFound(f"directory {directory_id} not found")
-        return _row(runtime, connection, record)
+        return _row(runtime, connection, require_directory(connection, directory_id))

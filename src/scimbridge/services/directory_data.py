@@ -9,24 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 
 from scimbridge.directory import normalize
-from scimbridge.directory.models import DirectoryRecord
 from scimbridge.errors import NotFound
 from scimbridge.runtime import Runtime
 from scimbridge.services import cursors
-from scimbridge.store import directories as directory_store
+from scimbridge.services.lookups import require_directory
 from scimbridge.store import unit_of_work
 from scimbridge.store.resources import SqlDirectoryStore, group_from_row, user_from_row
 from scimbridge.store.tables import groups, memberships, user_emails, users
-
-
-def _directory(connection: Connection, directory_id: str) -> DirectoryRecord:
-    directory = directory_store.get_directory(connection, directory_id)
-    if directory is None:
-        raise NotFound(f"directory {directory_id} not found")
-    return directory
 
 
 def list_users(
@@ -60,7 +52,7 @@ def list_users(
     if active is not None:
         query = query.where(users.c.active == active)
     with unit_of_work.read(runtime.engine) as connection:
-        directory = _directory(connection, directory_id)
+        directory = require_directory(connection, directory_id)
         after = cursors.user_cursor(connection, directory_id, after)
         if after:
             query = query.where(users.c.id > after)
@@ -75,7 +67,7 @@ def list_users(
 
 def get_user(runtime: Runtime, directory_id: str, user_id: str) -> dict[str, Any]:
     with unit_of_work.read(runtime.engine) as connection:
-        directory = _directory(connection, directory_id)
+        directory = require_directory(connection, directory_id)
         store = SqlDirectoryStore(connection, runtime.clock.now())
         user = store.get_user(directory_id, user_id)
         if user is None:
@@ -97,7 +89,7 @@ def list_groups(
             )
         )
     with unit_of_work.read(runtime.engine) as connection:
-        directory = _directory(connection, directory_id)
+        directory = require_directory(connection, directory_id)
         after = cursors.group_cursor(connection, directory_id, after)
         if after:
             query = query.where(groups.c.id > after)
@@ -110,7 +102,7 @@ def list_groups(
 
 def get_group(runtime: Runtime, directory_id: str, group_id: str) -> dict[str, Any]:
     with unit_of_work.read(runtime.engine) as connection:
-        directory = _directory(connection, directory_id)
+        directory = require_directory(connection, directory_id)
         group = SqlDirectoryStore(connection, runtime.clock.now()).get_group(directory_id, group_id)
         if group is None:
             raise NotFound(f"group {group_id} not found in directory {directory_id}")

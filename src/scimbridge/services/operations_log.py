@@ -9,7 +9,7 @@ from sqlalchemy import Row
 from scimbridge.clock import isoformat
 from scimbridge.errors import NotFound
 from scimbridge.runtime import Runtime
-from scimbridge.store import directories as directory_store
+from scimbridge.services.lookups import require_directory
 from scimbridge.store import request_log as store
 from scimbridge.store import unit_of_work
 
@@ -44,8 +44,7 @@ def list_requests(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """A newest-first page of summaries (no bodies); the cursor is the last row's id."""
     with unit_of_work.read(runtime.engine) as connection:
-        if directory_store.get_directory(connection, directory_id) is None:
-            raise NotFound(f"directory {directory_id} not found")
+        require_directory(connection, directory_id)
         rows = store.list_requests(
             connection,
             directory_id,

@@ -6,11 +6,11 @@ import random
 from typing import Any
 
 from scimbridge.clock import isoformat
-from scimbridge.errors import InvalidCursor, NotFound
+from scimbridge.errors import InvalidCursor
 from scimbridge.runtime import Runtime
+from scimbridge.services.lookups import require_directory
 from scimbridge.store import sync_runs as sync_store
 from scimbridge.store import unit_of_work
-from scimbridge.store.directories import get_directory
 from scimbridge.store.tables import SYNC_COUNTS
 
 # Delays grow from the base by powers of two up to the directory's interval.
@@ -65,8 +65,7 @@ def list_runs(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Newest first, ``limit`` at a time."""
     with unit_of_work.read(runtime.engine) as connection:
-        if get_directory(connection, directory_id) is None:
-            raise NotFound(f"directory {directory_id} not found")
+        require_directory(connection, directory_id)
         before = _run_cursor(connection, directory_id, after)
         rows = sync_store.list_runs(connection, directory_id, before=before, limit=limit + 1)
     page = rows[:limit]
