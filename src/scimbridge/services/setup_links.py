@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Row
 from scimbridge import ids
 from scimbridge.clock import isoformat
 from scimbridge.directory.models import DirectoryRecord
-from scimbridge.errors import InvalidRequest, NotFound, ScimbridgeError
+from scimbridge.errors import Gone, InvalidRequest, NotFound
 from scimbridge.runtime import Runtime
 from scimbridge.services import audit
 from scimbridge.services.audit import Actor
@@ -38,18 +38,15 @@ MAX_DAYS = 30
 ERROR_WINDOW = timedelta(hours=1)
 
 
-class SetupLinkNotFound(ScimbridgeError):
-    status = 404
+class SetupLinkNotFound(NotFound):
     code = "setup_link_not_found"
 
 
-class SetupLinkExpired(ScimbridgeError):
-    status = 410
+class SetupLinkExpired(Gone):
     code = "setup_link_expired"
 
 
-class SetupLinkRevoked(ScimbridgeError):
-    status = 410
+class SetupLinkRevoked(Gone):
     code = "setup_link_revoked"
 
 
