@@ -94,9 +94,9 @@ def search_directories(
         records = console_queries.search_directories(
             connection, search=search, state=state, provider=provider, after=after, limit=limit + 1
         )
-        page = records[:limit]
+        page, next_after = cursors.split_page(records, limit)
         data = [_row(runtime, connection, record) for record in page]
-    return data, page[-1].id if len(records) > limit else None
+    return data, next_after
 
 
 def parse_attribute_map(text: str) -> dict[str, str]:

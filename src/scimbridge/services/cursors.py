@@ -20,7 +20,8 @@ passed back as ``after``. Whatever else a client passes is refused with 400
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, Table, select
 
@@ -31,6 +32,21 @@ from scimbridge.store.events import StoredEvent
 from scimbridge.store.tables import deliveries, groups, users
 
 _MAX_ATTEMPT_ID = 2**63 - 1  # BIGINT
+
+
+class _Identified(Protocol):
+    @property
+    def id(self) -> Any: ...
+
+
+_Row = TypeVar("_Row", bound=_Identified)
+
+
+def split_page(rows: Sequence[_Row], limit: int) -> tuple[Sequence[_Row], Any]:
+    """Lists read ``limit + 1`` rows: the extra one only says a next page exists. Returns
+    the page and its ``list_metadata.after`` (its last id, or None on the last page)."""
+    page = rows[:limit]
+    return page, page[-1].id if len(rows) > limit else None
 
 
 def _refuse(after: str, expected: str) -> InvalidCursor:

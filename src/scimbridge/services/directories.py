@@ -322,9 +322,9 @@ def list_directories(
     after = cursors.directory_cursor(after)
     with unit_of_work.read(runtime.engine) as connection:
         records = store.list_directories(connection, tenant=tenant, after=after, limit=limit + 1)
-        page = records[:limit]
+        page, next_after = cursors.split_page(records, limit)
         data = [directory_object(runtime, connection, r) for r in page]
-    return data, page[-1].id if len(records) > limit else None
+    return data, next_after
 
 
 def update_directory(

@@ -9,6 +9,7 @@ from sqlalchemy import Row
 from scimbridge.clock import isoformat
 from scimbridge.errors import NotFound
 from scimbridge.runtime import Runtime
+from scimbridge.services import cursors
 from scimbridge.services.lookups import require_directory
 from scimbridge.store import request_log as store
 from scimbridge.store import unit_of_work
@@ -53,8 +54,8 @@ def list_requests(
             status=status,
             errors_only=errors_only,
         )
-    page = rows[:limit]
-    return [summary(row) for row in page], page[-1].id if len(rows) > limit else None
+    page, next_after = cursors.split_page(rows, limit)
+    return [summary(row) for row in page], next_after
 
 
 def get_request(runtime: Runtime, directory_id: str, request_id: str) -> dict[str, Any]:

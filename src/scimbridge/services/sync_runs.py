@@ -8,6 +8,7 @@ from typing import Any
 from scimbridge.clock import isoformat
 from scimbridge.errors import InvalidCursor
 from scimbridge.runtime import Runtime
+from scimbridge.services import cursors
 from scimbridge.services.lookups import require_directory
 from scimbridge.store import sync_runs as sync_store
 from scimbridge.store import unit_of_work
@@ -68,8 +69,8 @@ def list_runs(
         require_directory(connection, directory_id)
         before = _run_cursor(connection, directory_id, after)
         rows = sync_store.list_runs(connection, directory_id, before=before, limit=limit + 1)
-    page = rows[:limit]
-    return [run_object(r) for r in page], page[-1].id if len(rows) > limit else None
+    page, next_after = cursors.split_page(rows, limit)
+    return [run_object(r) for r in page], next_after
 
 
 def latest_run(connection: Any, directory_id: str) -> dict[str, Any] | None:

@@ -30,7 +30,7 @@ def list_deliveries(
             limit=limit + 1,
             event_id=event_id,
         )
-    page = rows[:limit]
+    page, next_after = cursors.split_page(rows, limit)
     data = [
         {
             "id": row.id,
@@ -48,7 +48,7 @@ def list_deliveries(
         }
         for row in page
     ]
-    return data, page[-1].id if len(rows) > limit else None
+    return data, next_after
 
 
 async def send_once(runtime: Runtime, head: store.HeadEvent) -> Outcome:
