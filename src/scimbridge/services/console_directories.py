@@ -26,7 +26,11 @@ from scimbridge.directory.models import DirectoryRecord
 from scimbridge.errors import InvalidRequest, NotFound
 from scimbridge.runtime import Runtime
 from scimbridge.services import cursors, directory_data
-from scimbridge.services.directories import validate_attribute_map, webhook_status
+from scimbridge.services.directories import (
+    directory_identity,
+    validate_attribute_map,
+    webhook_status,
+)
 from scimbridge.services.lookups import require_directory
 from scimbridge.store import console_queries, unit_of_work
 from scimbridge.store import directories as store
@@ -67,11 +71,7 @@ COUNTS = CountCache()
 def _row(runtime: Runtime, connection: Connection, record: DirectoryRecord) -> dict[str, Any]:
     user_count, group_count = COUNTS.get(connection, record.id)
     return {
-        "id": record.id,
-        "name": record.name,
-        "tenant": record.tenant,
-        "provider": record.provider,
-        "state": record.state,
+        **directory_identity(record),
         "webhook_url": record.webhook_url,
         "user_count": user_count,
         "group_count": group_count,

@@ -59,16 +59,23 @@ class DirectoryInput:
     portal_attribute_allowlist: list[str] | None = None
 
 
-def directory_object(
-    runtime: Runtime, connection: Connection, record: DirectoryRecord
-) -> dict[str, Any]:
-    user_count, group_count = store.resource_counts(connection, record.id)
+def directory_identity(record: DirectoryRecord) -> dict[str, Any]:
+    """The fields that name a directory, first in every view of one (API and console)."""
     return {
         "id": record.id,
         "name": record.name,
         "tenant": record.tenant,
         "provider": record.provider,
         "state": record.state,
+    }
+
+
+def directory_object(
+    runtime: Runtime, connection: Connection, record: DirectoryRecord
+) -> dict[str, Any]:
+    user_count, group_count = store.resource_counts(connection, record.id)
+    return {
+        **directory_identity(record),
         "scim_base_url": runtime.scim_base_url(record.id),
         "webhook_url": record.webhook_url,
         "attribute_map": effective_attribute_map(record),
