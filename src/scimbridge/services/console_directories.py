@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Connection
 
-from scimbridge.directory import normalize
 from scimbridge.directory.models import DirectoryRecord
-from scimbridge.errors import InvalidRequest, NotFound
+from scimbridge.errors import InvalidRequest
 from scimbridge.runtime import Runtime
 from scimbridge.services import cursors, directory_data
 from scimbridge.services.directories import (
@@ -34,7 +32,6 @@ from scimbridge.services.directories import (
 from scimbridge.services.lookups import require_directory
 from scimbridge.store import console_queries, unit_of_work
 from scimbridge.store import directories as store
-from scimbridge.store.resources import SqlDirectoryStore
 
 COUNT_TTL_SECONDS = 60.0
 # Below this many rows a count costs well under a millisecond: counted every time, exact.
@@ -127,14 +124,7 @@ def preview_attribute_map(
         if not first:
             return None
         user_id = first[0]["id"]
-    with unit_of_work.read(runtime.engine) as connection:
-        directory = require_directory(connection, directory_id)
-        resources = SqlDirectoryStore(connection, runtime.clock.now())
-        user = resources.get_user(directory_id, user_id)
-        if user is None:
-            raise NotFound(f"user {user_id} not found in directory {directory_id}")
-        refs = resources.groups_of_users(directory_id, [user.id]).get(user.id, [])
-        return normalize.user_object(user, replace(directory, attribute_map=mapping), refs)
+    return directory_data.get_user(runtime, directory_id, user_id, attribute_map=mapping)
 
 
 def directory_summary(runtime: Runtime, directory_id: str) -> dict[str, Any]:

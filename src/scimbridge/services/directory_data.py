@@ -7,6 +7,7 @@ says which ``after`` values are valid.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Column, ColumnElement, Connection, Row, Select, Table, select
@@ -72,9 +73,19 @@ def list_users(
     return data, next_after
 
 
-def get_user(runtime: Runtime, directory_id: str, user_id: str) -> dict[str, Any]:
+def get_user(
+    runtime: Runtime,
+    directory_id: str,
+    user_id: str,
+    *,
+    attribute_map: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """One user, normalized; under ``attribute_map`` instead of the directory's own when
+    given (the console's preview of a map not saved yet)."""
     with unit_of_work.read(runtime.engine) as connection:
         directory = require_directory(connection, directory_id)
+        if attribute_map is not None:
+            directory = replace(directory, attribute_map=attribute_map)
         store = SqlDirectoryStore(connection, runtime.clock.now())
         user = store.get_user(directory_id, user_id)
         if user is None:
