@@ -6,7 +6,6 @@ import random
 from typing import Any
 
 from scimbridge.clock import isoformat
-from scimbridge.errors import InvalidCursor
 from scimbridge.runtime import Runtime
 from scimbridge.services import cursors
 from scimbridge.services.lookups import require_directory
@@ -53,11 +52,7 @@ def _run_cursor(connection: Any, directory_id: str, after: str | None) -> str | 
     if not after:
         return None
     if sync_store.get_run(connection, directory_id, after) is None:
-        shown = after if len(after) <= 80 else after[:77] + "..."
-        raise InvalidCursor(
-            f"invalid cursor {shown!r}: pass list_metadata.after of the previous page "
-            "(the id of a sync run of this directory)"
-        )
+        raise cursors.refuse(after, "the id of a sync run of this directory")
     return after
 
 
