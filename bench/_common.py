@@ -8,6 +8,7 @@ tables. All traffic goes to 127.0.0.1 only; every wait has a deadline.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import json
@@ -328,6 +329,25 @@ def deployment(
         finally:
             for process in [*workers, server]:
                 _stop(process)
+
+
+def server_parser(doc: str) -> argparse.ArgumentParser:
+    """A benchmark's options, starting with the two every run against a server takes."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("--database-url", help="default: a fresh SQLite file in a temp dir")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (1)")
+    return parser
+
+
+@contextlib.contextmanager
+def served(args: argparse.Namespace, **options: Any) -> Iterator[tuple[str, Deployment]]:
+    """``args.database_url`` (or a temporary SQLite file) served by a :func:`deployment` of
+    ``args.workers`` server processes; ``options`` go to :func:`deployment`."""
+    with (
+        database_url_or_temp(args.database_url) as database_url,
+        deployment(database_url, server_processes=args.workers, **options) as dep,
+    ):
+        yield database_url, dep
 
 
 def _wait_ready(dep: Deployment, timeout: float) -> None:

@@ -30,13 +30,13 @@ from _common import (
     Deployment,
     Latencies,
     async_client,
-    database_url_or_temp,
-    deployment,
     describe_database,
     machine_description,
     markdown_table,
     ms,
     percentile,
+    served,
+    server_parser,
 )
 
 
@@ -167,11 +167,9 @@ def row(phase: Latencies, client_seconds: float, server_seconds: float) -> list[
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--database-url", help="default: a fresh SQLite file in a temp dir")
+    parser = server_parser(__doc__)
     parser.add_argument("--seconds", type=float, default=10.0, help="per client style (10)")
     parser.add_argument("--concurrency", type=int, default=16, help="(16)")
-    parser.add_argument("--workers", type=int, default=1, help="server processes (1)")
     args = parser.parse_args(argv)
     if not (0 < args.seconds <= 600) or args.concurrency < 1 or args.workers < 1:
         parser.error("--seconds must be in (0, 600], --concurrency and --workers >= 1")
@@ -180,10 +178,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    with (
-        database_url_or_temp(args.database_url) as database_url,
-        deployment(database_url, server_processes=args.workers) as dep,
-    ):
+    with served(args) as (database_url, dep):
         rows = asyncio.run(run(dep, args))
     print(
         f"# GET /healthz ceiling ({describe_database(database_url)}, "

@@ -50,8 +50,6 @@ from _common import (
     Latencies,
     RawClient,
     create_directory,
-    database_url_or_temp,
-    deployment,
     describe_database,
     machine_description,
     markdown_table,
@@ -59,6 +57,8 @@ from _common import (
     percentile,
     scim_client,
     scim_headers,
+    served,
+    server_parser,
     user_body,
 )
 from sqlalchemy import select, text
@@ -543,8 +543,7 @@ async def run(dep: Deployment, args: argparse.Namespace) -> int:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--database-url", help="default: a fresh SQLite file in a temp dir")
+    parser = server_parser(__doc__)
     parser.add_argument("--users", type=int, default=100_000, help="users (100000)")
     parser.add_argument("--groups", type=int, default=2000, help="groups of ~50 members (2000)")
     parser.add_argument("--big-group", type=int, default=20_000, help="big group size (20000)")
@@ -558,7 +557,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default="httpx",
         help="httpx, or a minimal raw HTTP/1.1 client that leaves the CPU to the server",
     )
-    parser.add_argument("--workers", type=int, default=1, help="server processes (1)")
     args = parser.parse_args(argv)
     if args.users < 200 or args.groups < 1 or args.lookups < 1:
         parser.error("--users must be >= 200, --groups and --lookups >= 1")
@@ -567,10 +565,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    with (
-        database_url_or_temp(args.database_url) as database_url,
-        deployment(database_url, server_processes=args.workers) as dep,
-    ):
+    with served(args) as (_, dep):
         return asyncio.run(run(dep, args))
 
 

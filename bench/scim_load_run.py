@@ -15,7 +15,6 @@ stopped at the end, whatever happens; the exit status is the tool's.
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
 from pathlib import Path
@@ -23,10 +22,10 @@ from pathlib import Path
 from _common import (
     REPO,
     create_directory,
-    database_url_or_temp,
-    deployment,
     describe_database,
     machine_description,
+    served,
+    server_parser,
 )
 
 DEFAULT_TOOL = REPO.parent / "shared" / "bench" / "scim_load.py"
@@ -34,17 +33,12 @@ DEFAULT_TOOL = REPO.parent / "shared" / "bench" / "scim_load.py"
 
 def main(argv: list[str]) -> int:
     own, _, passthrough = _split(argv)
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default=None)
-    parser.add_argument("--workers", type=int, default=1, help="server processes")
+    parser = server_parser(__doc__)
     parser.add_argument("--tool", type=Path, default=DEFAULT_TOOL)
     args = parser.parse_args(own)
     if not args.tool.is_file():
         parser.error(f"no load tool at {args.tool}")
-    with (
-        database_url_or_temp(args.database_url) as url,
-        deployment(url, server_processes=args.workers) as dep,
-    ):
+    with served(args) as (url, dep):
         directory = create_directory(dep, "LoadBench")
         command = [
             sys.executable,

@@ -48,8 +48,6 @@ from _common import (
     ReceiverProcess,
     async_client,
     create_directory,
-    database_url_or_temp,
-    deployment,
     describe_database,
     machine_description,
     markdown_table,
@@ -57,6 +55,8 @@ from _common import (
     percentile,
     rate,
     scim_headers,
+    served,
+    server_parser,
     user_body,
     webhook_receiver,
 )
@@ -325,13 +325,11 @@ async def latency(
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--database-url", help="default: a fresh SQLite file in a temp dir")
+    parser = server_parser(__doc__)
     parser.add_argument("--events", type=int, default=2000, help="scenario a: events (2000)")
     parser.add_argument("--directories", type=int, default=100, help="scenario b (100)")
     parser.add_argument("--per-directory", type=int, default=20, help="scenario b (20)")
     parser.add_argument("--samples", type=int, default=200, help="scenario c (200)")
-    parser.add_argument("--workers", type=int, default=1, help="server processes (1)")
     parser.add_argument(
         "--external-worker", action="store_true", help="serve --no-worker + scimbridge worker"
     )
@@ -347,13 +345,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     with (
-        database_url_or_temp(args.database_url) as database_url,
         webhook_receiver() as receiver,
-        deployment(
-            database_url,
-            server_processes=args.workers,
-            external_worker=args.external_worker,
-        ) as dep,
+        served(args, external_worker=args.external_worker) as (database_url, dep),
     ):
         a = asyncio.run(throughput(dep, receiver, "a", 1, args.events, args.timeout))
         b = asyncio.run(

@@ -2,6 +2,10 @@
 
     ScimbridgeError            code + message + HTTP status, rendered {"error": {...}}
      ├── NotFound              404 not_found
+     │    └── SetupLinkNotFound  404 setup_link_not_found (services/setup_links.py)
+     ├── Gone                  410 gone: it existed and no longer answers
+     │    ├── SetupLinkExpired   410 setup_link_expired (services/setup_links.py)
+     │    └── SetupLinkRevoked   410 setup_link_revoked
      ├── Conflict              409 conflict
      ├── InvalidRequest        400 invalid_request (and 422 for schema-valid nonsense)
      │    ├── InvalidCursor    400 invalid_cursor: a list's ``after`` is malformed or unknown
@@ -30,6 +34,13 @@ class ScimbridgeError(Exception):
 class NotFound(ScimbridgeError):
     status = 404
     code = "not_found"
+
+
+class Gone(ScimbridgeError):
+    """RFC 9110 §15.5.11: unlike a 404, the client may tell its user to ask for a new one."""
+
+    status = 410
+    code = "gone"
 
 
 class Conflict(ScimbridgeError):

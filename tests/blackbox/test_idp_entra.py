@@ -26,6 +26,7 @@ from tests.support.clients import (
     create,
     create_directory,
     member_ids,
+    patched,
 )
 
 ENTRA_GROUP_SCHEMA = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"
@@ -63,14 +64,13 @@ def entra_group(name: str, external_id: str) -> dict[str, Any]:
     }
 
 
-def patched(scim: httpx.Client, path: str, *operations: dict[str, Any]) -> dict[str, Any]:
-    """PATCH, check it succeeded, and return the resource as a fresh GET sees it."""
-    response = scim.patch(path, json=patch_body(*operations))
-    assert response.status_code in (200, 204), response.text
-    fetched = scim.get(path)
-    assert fetched.status_code == 200, fetched.text
-    body: dict[str, Any] = fetched.json()
-    return body
+def add_members(scim: httpx.Client, group: dict[str, Any], *users: dict[str, Any]) -> None:
+    """The tutorial's "Update Group [Add Members]" without the null ``$ref``s."""
+    patched(
+        scim,
+        f"/Groups/{group['id']}",
+        {"op": "Add", "path": "members", "value": [{"value": u["id"]} for u in users]},
+    )
 
 
 class TestUsers:
@@ -360,11 +360,7 @@ class TestGroups:
     def test_query_by_display_name_excluding_members(self, scim: httpx.Client) -> None:
         user = create(scim, "/Users", entra_user("grp-query"))
         group = create(scim, "/Groups", entra_group("Query Me", "ext-query"))
-        patched(
-            scim,
-            f"/Groups/{group['id']}",
-            {"op": "Add", "path": "members", "value": [{"value": user["id"]}]},
-        )
+        add_members(scim, group, user)
         response = scim.get(
             "/Groups",
             params={"excludedAttributes": "members", "filter": 'displayName eq "Query Me"'},
@@ -414,15 +410,7 @@ class TestGroups:
         bob = create(scim, "/Users", entra_user("rm-bob"))
         carol = create(scim, "/Users", entra_user("rm-carol"))
         group = create(scim, "/Groups", entra_group("Removers", "ext-removers"))
-        patched(
-            scim,
-            f"/Groups/{group['id']}",
-            {
-                "op": "Add",
-                "path": "members",
-                "value": [{"value": u["id"]} for u in (alice, bob, carol)],
-            },
-        )
+        add_members(scim, group, alice, bob, carol)
         after = patched(
             scim,
             f"/Groups/{group['id']}",
@@ -441,15 +429,7 @@ class TestGroups:
         alice = create(scim, "/Users", entra_user("flt-alice"))
         bob = create(scim, "/Users", entra_user("flt-bob"))
         group = create(scim, "/Groups", entra_group("Filtered", "ext-filtered"))
-        patched(
-            scim,
-            f"/Groups/{group['id']}",
-            {
-                "op": "Add",
-                "path": "members",
-                "value": [{"value": alice["id"]}, {"value": bob["id"]}],
-            },
-        )
+        add_members(scim, group, alice, bob)
         after = patched(
             scim,
             f"/Groups/{group['id']}",
@@ -476,11 +456,7 @@ class TestGroups:
     ) -> None:
         user = create(scim, "/Users", entra_user("grp-del"))
         group = create(scim, "/Groups", entra_group("Deleted", "ext-deleted"))
-        patched(
-            scim,
-            f"/Groups/{group['id']}",
-            {"op": "Add", "path": "members", "value": [{"value": user["id"]}]},
-        )
+        add_members(scim, group, user)
         assert scim.delete(f"/Groups/{group['id']}").status_code == 204
         assert_scim_error(scim.get(f"/Groups/{group['id']}"), 404)
         assert scim.get(f"/Users/{user['id']}").json()["groups"] == []
@@ -520,11 +496,7 @@ class TestEntraEdges:
         alice = create(scim, "/Users", entra_user("nm-alice"))
         bob = create(scim, "/Users", entra_user("nm-bob"))
         group = create(scim, "/Groups", entra_group("NonMember", "ext-nm"))
-        patched(
-            scim,
-            f"/Groups/{group['id']}",
-            {"op": "Add", "path": "members", "value": [{"value": alice["id"]}]},
-        )
+        add_members(scim, group, alice)
         after = patched(
             scim,
             f"/Groups/{group['id']}",
@@ -598,11 +570,7 @@ class TestEntraEdges:
     ) -> None:
         user = create(scim, "/Users", entra_user("del-in-group"))
         group = create(scim, "/Groups", entra_group("HasMember", "ext-hm"))
-        patched(
-            scim,
-            f"/Groups/{group['id']}",
-            {"op": "Add", "path": "members", "value": [{"value": user["id"]}]},
-        )
+        add_members(scim, group, user)
         assert scim.delete(f"/Users/{user['id']}").status_code == 204
         last = all_events(admin, directory.id)[-1]
         assert last["type"] == "user.deleted"

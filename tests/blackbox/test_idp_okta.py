@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.factories import GROUP_SCHEMA, USER_SCHEMA, patch_body
+from tests.factories import GROUP_SCHEMA, USER_SCHEMA, members, patch_body
 from tests.support.assertions import assert_scim_error
 from tests.support.clients import (
     Directory,
@@ -23,6 +23,7 @@ from tests.support.clients import (
     create,
     create_directory,
     member_ids,
+    patched,
 )
 
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
@@ -56,6 +57,11 @@ def okta_user(user_name: str, external_id: str, **overrides: Any) -> dict[str, A
 def okta_group(display_name: str) -> dict[str, Any]:
     """Group Push creates the group first, with no members."""
     return {"schemas": [GROUP_SCHEMA], "displayName": display_name, "members": []}
+
+
+def pathless_replace(scim: httpx.Client, user: dict[str, Any], **values: Any) -> httpx.Response:
+    """How Okta PATCHes a user: one path-less replace op ({"op":"replace","value":{…}})."""
+    return scim.patch(f"/Users/{user['id']}", json=patch_body({"op": "replace", "value": values}))
 
 
 class TestUsers:
@@ -176,15 +182,13 @@ class TestUsers:
         self, scim: httpx.Client, admin: httpx.Client, directory: Directory
     ) -> None:
         user = create(scim, "/Users", okta_user("leaver.user@okta.test", "00uleaver"))
-        deactivate = patch_body({"op": "replace", "value": {"active": False}})
-        response = scim.patch(f"/Users/{user['id']}", json=deactivate)
+        response = pathless_replace(scim, user, active=False)
         assert response.status_code == 200, response.text
         assert response.json()["active"] is False
         assert scim.get(f"/Users/{user['id']}").json()["active"] is False
         assert app_user(admin, directory, user["id"])["active"] is False
 
-        reactivate = patch_body({"op": "replace", "value": {"active": True}})
-        response = scim.patch(f"/Users/{user['id']}", json=reactivate)
+        response = pathless_replace(scim, user, active=True)
         assert response.status_code == 200, response.text
         assert scim.get(f"/Users/{user['id']}").json()["active"] is True
         events = all_events(admin, directory.id)
@@ -201,9 +205,7 @@ class TestUsers:
     def test_deactivated_user_is_still_found_by_probe(self, scim: httpx.Client) -> None:
         """Okta never DELETEs users: a deactivated user stays listed, with active false."""
         user = create(scim, "/Users", okta_user("gone.user@okta.test", "00ugone"))
-        scim.patch(
-            f"/Users/{user['id']}", json=patch_body({"op": "replace", "value": {"active": False}})
-        )
+        patched(scim, f"/Users/{user['id']}", {"op": "replace", "value": {"active": False}})
         page = scim.get(
             "/Users", params={"filter": 'userName eq "gone.user@okta.test"', "count": 100}
         ).json()
@@ -215,10 +217,7 @@ class TestUsers:
     ) -> None:
         """Okta pushes password changes as {"op":"replace","value":{"password":…}}."""
         user = create(scim, "/Users", okta_user("pw.user@okta.test", "00upw"))
-        response = scim.patch(
-            f"/Users/{user['id']}",
-            json=patch_body({"op": "replace", "value": {"password": "n3w-Secret"}}),
-        )
+        response = pathless_replace(scim, user, password="n3w-Secret")
         assert response.status_code == 200, response.text
         assert "password" not in response.json()
         assert "password" not in scim.get(f"/Users/{user['id']}").json()
@@ -228,10 +227,7 @@ class TestUsers:
     ) -> None:
         """A write-only, returned-never password must not reach the app or its webhooks."""
         user = create(scim, "/Users", okta_user("pw.kept@okta.test", "00upwkept"))
-        response = scim.patch(
-            f"/Users/{user['id']}",
-            json=patch_body({"op": "replace", "value": {"password": "n3w-Secret"}}),
-        )
+        response = pathless_replace(scim, user, password="n3w-Secret")
         assert response.status_code == 200, response.text
         for event in all_events(admin, directory.id):
             assert "n3w-Secret" not in str(event), event["type"]
@@ -260,7 +256,9 @@ class TestGroupPush:
         alice = create(scim, "/Users", okta_user("alice.a@okta.test", "00ualice"))
         bob = create(scim, "/Users", okta_user("bob.b@okta.test", "00ubob"))
         group = create(scim, "/Groups", okta_group("Engineering"))
-        add = patch_body(
+        fetched = patched(
+            scim,
+            f"/Groups/{group['id']}",
             {
                 "op": "add",
                 "path": "members",
@@ -268,11 +266,8 @@ class TestGroupPush:
                     {"value": alice["id"], "display": alice["userName"]},
                     {"value": bob["id"], "display": bob["userName"]},
                 ],
-            }
+            },
         )
-        response = scim.patch(f"/Groups/{group['id']}", json=add)
-        assert response.status_code in (200, 204), response.text
-        fetched = scim.get(f"/Groups/{group['id']}").json()
         assert member_ids(fetched) == {alice["id"], bob["id"]}
         assert [g["value"] for g in scim.get(f"/Users/{alice['id']}").json()["groups"]] == [
             group["id"]
@@ -287,20 +282,12 @@ class TestGroupPush:
         alice = create(scim, "/Users", okta_user("rm.alice@okta.test", "00urma"))
         bob = create(scim, "/Users", okta_user("rm.bob@okta.test", "00urmb"))
         group = create(scim, "/Groups", okta_group("Removals"))
-        scim.patch(
-            f"/Groups/{group['id']}",
-            json=patch_body(
-                {
-                    "op": "add",
-                    "path": "members",
-                    "value": [{"value": alice["id"]}, {"value": bob["id"]}],
-                }
-            ),
+        path = f"/Groups/{group['id']}"
+        patched(
+            scim, path, {"op": "add", "path": "members", "value": members(alice["id"], bob["id"])}
         )
-        remove = patch_body({"op": "remove", "path": f'members[value eq "{alice["id"]}"]'})
-        response = scim.patch(f"/Groups/{group['id']}", json=remove)
-        assert response.status_code in (200, 204), response.text
-        assert member_ids(scim.get(f"/Groups/{group['id']}").json()) == {bob["id"]}
+        after = patched(scim, path, {"op": "remove", "path": f'members[value eq "{alice["id"]}"]'})
+        assert member_ids(after) == {bob["id"]}
         assert scim.get(f"/Users/{alice['id']}").json()["groups"] == []
         removed = [e for e in all_events(admin, directory.id) if e["type"] == "group.user_removed"]
         assert [e["data"]["user"]["id"] for e in removed] == [alice["id"]]
@@ -315,12 +302,11 @@ class TestGroupPush:
             "/Groups",
             {**okta_group("Old Name"), "members": [{"value": member["id"]}]},
         )
-        rename = patch_body(
-            {"op": "replace", "value": {"id": group["id"], "displayName": "New Name"}}
+        fetched = patched(
+            scim,
+            f"/Groups/{group['id']}",
+            {"op": "replace", "value": {"id": group["id"], "displayName": "New Name"}},
         )
-        response = scim.patch(f"/Groups/{group['id']}", json=rename)
-        assert response.status_code in (200, 204), response.text
-        fetched = scim.get(f"/Groups/{group['id']}").json()
         assert fetched["id"] == group["id"]
         assert fetched["displayName"] == "New Name"
         assert member_ids(fetched) == {member["id"]}
@@ -446,9 +432,7 @@ class TestOktaEdges:
     def test_deactivation_keeps_group_membership(self, scim: httpx.Client) -> None:
         user = create(scim, "/Users", okta_user("off.member@okta.test", "00uoffm"))
         group = create(scim, "/Groups", {**okta_group("Still"), "members": [{"value": user["id"]}]})
-        scim.patch(
-            f"/Users/{user['id']}", json=patch_body({"op": "replace", "value": {"active": False}})
-        )
+        patched(scim, f"/Users/{user['id']}", {"op": "replace", "value": {"active": False}})
         assert member_ids(scim.get(f"/Groups/{group['id']}").json()) == {user["id"]}
 
     def test_probe_with_plus_in_username(self, scim: httpx.Client) -> None:

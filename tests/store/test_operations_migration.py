@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from scimbridge.store import migrate
 from scimbridge.store.engine import create_db_engine
+from tests.support.migrations import parent_of
 
 TABLES = {"request_log", "audit_log", "setup_links"}
 
@@ -14,9 +14,7 @@ TABLES = {"request_log", "audit_log", "setup_links"}
 def test_0005_downgrades_and_upgrades(databases) -> None:
     url = databases.empty_url()
     migrate.upgrade(url)
-    # Its parent, read from the script (the chain may be re-ordered when branches merge).
-    parent = ScriptDirectory.from_config(migrate.alembic_config(url)).get_revision("0005")
-    assert parent is not None
+    parent = parent_of(url, "0005")
     engine = create_db_engine(url)
     try:
         assert set(inspect(engine).get_table_names()) >= TABLES
@@ -27,7 +25,7 @@ def test_0005_downgrades_and_upgrades(databases) -> None:
             "ix_request_log_directory_id_status_id",
             "ix_request_log_received_at",
         } <= indexes
-        migrate.downgrade(url, str(parent.down_revision))
+        migrate.downgrade(url, parent)
         assert not TABLES & set(inspect(engine).get_table_names())
         assert "directories" in inspect(engine).get_table_names()
         migrate.upgrade(url)

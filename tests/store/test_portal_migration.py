@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from scimbridge.store import migrate
 from scimbridge.store.engine import create_db_engine
+from tests.support.migrations import parent_of
 
 
 def columns(engine) -> set[str]:
@@ -16,12 +16,11 @@ def columns(engine) -> set[str]:
 def test_0010_downgrades_and_upgrades_keeping_rows(databases) -> None:
     url = databases.empty_url()
     migrate.upgrade(url)
-    parent = ScriptDirectory.from_config(migrate.alembic_config(url)).get_revision("0010")
-    assert parent is not None
+    parent = parent_of(url, "0010")
     engine = create_db_engine(url)
     try:
         assert "portal_attribute_allowlist" in columns(engine)
-        migrate.downgrade(url, str(parent.down_revision))
+        migrate.downgrade(url, parent)
         assert "portal_attribute_allowlist" not in columns(engine)
         with engine.begin() as connection:
             connection.execute(

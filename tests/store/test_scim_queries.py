@@ -12,6 +12,7 @@ from scimbridge.scim.filter.ast import AttrPath
 from scimbridge.scim.schemas import USER_RESOURCE
 from scimbridge.store import scim_queries, sort_sql, unit_of_work
 from scimbridge.store.resources import SqlDirectoryStore
+from scimbridge.store.tables import users
 from tests.store.test_events_store import make_directory
 
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
@@ -40,8 +41,8 @@ def sorted_user_names(
         order = sort_sql.sort_column(
             USER_RESOURCE, AttrPath(None, "title"), connection.dialect.name, directory_id
         )
-        records = scim_queries.list_users(
-            connection, directory_id, true(), order, descending, offset, limit
+        records = scim_queries.list_page(
+            connection, users, directory_id, true(), order, descending, offset, limit
         )
     return [r.user_name for r in records]
 

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from tests.factories import patch_body
+
 if TYPE_CHECKING:
     from tests.support.server import RunningServer
 
@@ -69,6 +71,22 @@ def create(scim: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()
     return created
+
+
+def fetch(scim: httpx.Client, path: str) -> dict[str, Any]:
+    """GET a resource or list, check it answered 200, return the body."""
+    response = scim.get(path)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def patched(scim: httpx.Client, path: str, *operations: dict[str, Any]) -> dict[str, Any]:
+    """PATCH, check it succeeded (200 or 204, RFC 7644 §3.5.2), and return the resource
+    as a fresh GET sees it: a server that only answers 2xx still fails the caller."""
+    response = scim.patch(path, json=patch_body(*operations))
+    assert response.status_code in (200, 204), response.text
+    return fetch(scim, path)
 
 
 def member_ids(group: dict[str, Any]) -> set[str]:

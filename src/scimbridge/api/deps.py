@@ -1,10 +1,13 @@
-"""Request dependencies: the runtime and admin authentication."""
+"""Request dependencies: the runtime and admin authentication, and the parameter types
+every admin route shares (:data:`Admin`, :data:`AdminAction`, :data:`Limit`)."""
 
 from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from typing import Annotated
 
+from fastapi import Depends, Query
 from starlette.requests import Request
 
 from scimbridge.bootstrap import admin_credential
@@ -83,3 +86,9 @@ async def require_admin_call(request: Request) -> AdminCall:
     runtime = await require_admin(request)
     token = bearer_token(request) or ""
     return AdminCall(runtime, admin_token_actor(hash_token(token), client_address(request)))
+
+
+Admin = Annotated[Runtime, Depends(require_admin)]
+AdminAction = Annotated[AdminCall, Depends(require_admin_call)]
+# A list's page size: every admin list answers at most 100 rows a page.
+Limit = Annotated[int, Query(ge=1, le=100)]

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from scimbridge.api.admin_models import DirectoryCreate, DirectoryUpdate
-from scimbridge.api.deps import AdminCall, require_admin, require_admin_call
-from scimbridge.api.responses import json_response
-from scimbridge.runtime import Runtime
+from scimbridge.api.deps import Admin, AdminAction, Limit
+from scimbridge.api.responses import json_response, list_response
 from scimbridge.services import directories as service
 
 router = APIRouter(prefix="/api/v1/directories", tags=["directories"])
-Admin = Annotated[Runtime, Depends(require_admin)]
-AdminAction = Annotated[AdminCall, Depends(require_admin_call)]
 
 
 @router.post("", status_code=201)
@@ -35,12 +30,12 @@ async def list_directories(
     runtime: Admin,
     tenant: str | None = None,
     after: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    limit: Limit = 10,
 ) -> Response:
     data, cursor = await run_in_threadpool(
         lambda: service.list_directories(runtime, tenant=tenant, after=after, limit=limit)
     )
-    return json_response({"data": data, "list_metadata": {"after": cursor}})
+    return list_response(data, cursor)
 
 
 @router.get("/{directory_id}")

@@ -7,19 +7,14 @@ is bounded work (``store.calls``: on the event loop on SQLite); a filter (``grou
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter
 from starlette.responses import Response
 
-from scimbridge.api.deps import require_admin
-from scimbridge.api.responses import json_response
-from scimbridge.runtime import Runtime
+from scimbridge.api.deps import Admin, Limit
+from scimbridge.api.responses import json_response, list_response
 from scimbridge.services import directory_data as service
 
 router = APIRouter(prefix="/api/v1/directories/{directory_id}", tags=["directory data"])
-Admin = Annotated[Runtime, Depends(require_admin)]
-Limit = Annotated[int, Query(ge=1, le=100)]
 
 
 @router.get("/users")
@@ -38,7 +33,7 @@ async def list_users(
             runtime, directory_id, limit=limit, after=after, group=group, email=email, active=active
         ),
     )
-    return json_response({"data": data, "list_metadata": {"after": cursor}})
+    return list_response(data, cursor)
 
 
 @router.get("/users/{user_id}")
@@ -60,7 +55,7 @@ async def list_groups(
         user is None,
         lambda: service.list_groups(runtime, directory_id, limit=limit, after=after, user=user),
     )
-    return json_response({"data": data, "list_metadata": {"after": cursor}})
+    return list_response(data, cursor)
 
 
 @router.get("/groups/{group_id}")

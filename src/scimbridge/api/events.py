@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import orjson
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from scimbridge.api.deps import require_admin
-from scimbridge.runtime import Runtime
+from scimbridge.api.deps import Admin, Limit
 from scimbridge.services import events_feed
 
 router = APIRouter(prefix="/api/v1/events", tags=["events"])
-Admin = Annotated[Runtime, Depends(require_admin)]
 
 
 @router.get("")
@@ -22,7 +18,7 @@ async def list_events(
     runtime: Admin,
     directory_id: str | None = None,
     after: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    limit: Limit = 10,
     types: str | None = None,
 ) -> Response:
     parsed_types = events_feed.parse_types(types)

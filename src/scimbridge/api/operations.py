@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import Scope
 
-from scimbridge.api.deps import require_admin, runtime_of
-from scimbridge.api.responses import json_response
+from scimbridge.api.deps import Admin, Limit, runtime_of
+from scimbridge.api.responses import json_response, list_response
 from scimbridge.observability import metrics as observed
 from scimbridge.runtime import Runtime
 from scimbridge.services import audit, operations_log
@@ -95,9 +95,6 @@ async def readyz(request: Request) -> Response:
 
 # --------------------------------------------------------------------------- request and audit log
 
-Admin = Annotated[Runtime, Depends(require_admin)]
-Limit = Annotated[int, Query(ge=1, le=100)]
-
 
 @router.get("/api/v1/directories/{directory_id}/requests")
 async def list_requests(
@@ -114,7 +111,7 @@ async def list_requests(
             runtime, directory_id, after=after, limit=limit, status=status, errors_only=errors_only
         )
     )
-    return json_response({"data": data, "list_metadata": {"after": cursor}})
+    return list_response(data, cursor)
 
 
 @router.get("/api/v1/directories/{directory_id}/requests/{request_id}")
@@ -132,4 +129,4 @@ async def list_audit_log(
     data, cursor = await run_in_threadpool(
         lambda: audit.list_audit_log(runtime, after=after, limit=limit, directory_id=directory_id)
     )
-    return json_response({"data": data, "list_metadata": {"after": cursor}})
+    return list_response(data, cursor)

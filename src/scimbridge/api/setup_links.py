@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from scimbridge.api.deps import AdminCall, require_admin, require_admin_call
-from scimbridge.api.responses import json_response
-from scimbridge.runtime import Runtime
+from scimbridge.api.deps import Admin, AdminAction
+from scimbridge.api.responses import json_response, list_response
 from scimbridge.services import setup_links as service
 
 router = APIRouter(prefix="/api/v1/directories/{directory_id}", tags=["setup links"])
-Admin = Annotated[Runtime, Depends(require_admin)]
-AdminAction = Annotated[AdminCall, Depends(require_admin_call)]
 
 
 class SetupLinkCreate(BaseModel):
@@ -42,7 +39,7 @@ async def create_setup_link(
 @router.get("/setup-links")
 async def list_setup_links(directory_id: str, runtime: Admin) -> Response:
     data = await run_in_threadpool(service.list_setup_links, runtime, directory_id)
-    return json_response({"data": data, "list_metadata": {"after": None}})
+    return list_response(data, None)
 
 
 @router.delete("/setup-links/{link_id}")

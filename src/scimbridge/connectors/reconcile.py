@@ -93,19 +93,20 @@ def _user_change(current: Mapping[str, Any], new: Mapping[str, Any]) -> str:
     return "updated"
 
 
-def _page(
-    ctx: RunContext, step: Callable[[Connection, Writer | None], Any], *, final: bool = False
-) -> Any:
+_Step = Callable[[Connection, Writer | None, Any], Any]
+
+
+def _page(ctx: RunContext, step: _Step, after: Any) -> Any:
     """One page: read and apply in one write transaction (or only read, on a dry run)."""
     if ctx.dry_run:
         with unit_of_work.read(ctx.engine) as connection:
-            return step(connection, None)
+            return step(connection, None, after)
     before = Counter(ctx.counts)
     with unit_of_work.write(ctx.engine) as connection:
         ctx.fence(connection)
         now = ctx.now()
         writer = commands.open_writer(SqlDirectoryStore(connection, now), ctx.directory_id, now)
-        result = step(connection, writer)
+        result = step(connection, writer, after)
         written = [event.type for event in writer.events]
         ctx.counts["events"] += writer.flush()
         sync_store.add_counts(connection, ctx.run_id, ctx.counts - before)
@@ -115,73 +116,84 @@ def _page(
     return result
 
 
-def _users(ctx: RunContext) -> None:
-    after: str | None = None
+def _walk(ctx: RunContext, step: _Step) -> None:
+    """Run ``step`` page after page: each returns the keyset key it ended on, which the next
+    page resumes after, or None when the step found nothing left."""
+    after = None
+    while (after := _page(ctx, step, after)) is not None:
+        pass
 
-    def step(connection: Connection, writer: Writer | None) -> str | None:
-        rows = sync_plan.staged_users_page(
-            connection, ctx.run_id, ctx.directory_id, after, ctx.page
-        )
-        for source_id, resource, user_id, attributes in rows:
+
+@dataclass(frozen=True)
+class _Staged:
+    """What differs between applying staged users and staged groups."""
+
+    kind: str
+    resource_type: ResourceType
+    rows: Callable[[Connection, str, str, str | None, int], list[Any]]
+    create: Callable[[Writer, Mapping[str, Any]], Any]
+    replace: Callable[[Writer, str, Mapping[str, Any]], Any]
+    created: str
+    label: str  # the attribute a created row's sample shows
+    change: Callable[[Mapping[str, Any], Mapping[str, Any]], str]
+
+
+_USERS = _Staged(
+    "user",
+    USER_RESOURCE,
+    sync_plan.staged_users_page,
+    commands.create_user,
+    commands.replace_user,
+    created="created",
+    label="userName",
+    change=_user_change,
+)
+_GROUPS = _Staged(
+    "group",
+    GROUP_RESOURCE,
+    sync_plan.staged_groups_page,
+    commands.create_group,
+    commands.replace_group,
+    created="groups_created",
+    label="displayName",
+    change=lambda _current, _new: "groups_updated",
+)
+
+
+def _staged(ctx: RunContext, spec: _Staged) -> None:
+    """Create the staged rows not stored yet and PUT those a replace would change."""
+
+    def step(connection: Connection, writer: Writer | None, after: str | None) -> str | None:
+        rows = spec.rows(connection, ctx.run_id, ctx.directory_id, after, ctx.page)
+        for source_id, resource, stored_id, attributes in rows:
             try:
-                if user_id is None:
+                if stored_id is None:
                     if writer is not None:
-                        commands.create_user(writer, resource)
-                    ctx.note(
-                        "created", "user", source_id=source_id, userName=resource.get("userName")
-                    )
+                        spec.create(writer, resource)
+                    detail = {spec.label: resource.get(spec.label)}
+                    ctx.note(spec.created, spec.kind, source_id=source_id, **detail)
                     continue
-                new = replaced(USER_RESOURCE, attributes, resource)
+                new = replaced(spec.resource_type, attributes, resource)
                 if new == attributes:
                     continue
                 if writer is not None:
-                    commands.replace_user(writer, user_id, resource)
-                ctx.note(_user_change(attributes, new), "user", source_id=source_id, id=user_id)
+                    spec.replace(writer, stored_id, resource)
+                ctx.note(spec.change(attributes, new), spec.kind, source_id=source_id, id=stored_id)
             except ScimError as error:
-                ctx.reject(f"user {source_id}", error)
+                ctx.reject(f"{spec.kind} {source_id}", error)
         return rows[-1].source_id if rows else None
 
-    while (after := _page(ctx, step)) is not None:
-        pass
-
-
-def _groups(ctx: RunContext) -> None:
-    after: str | None = None
-
-    def step(connection: Connection, writer: Writer | None) -> str | None:
-        rows = sync_plan.staged_groups_page(
-            connection, ctx.run_id, ctx.directory_id, after, ctx.page
-        )
-        for source_id, resource, group_id, attributes in rows:
-            try:
-                if group_id is None:
-                    if writer is not None:
-                        commands.create_group(writer, resource)
-                    ctx.note(
-                        "groups_created",
-                        "group",
-                        source_id=source_id,
-                        displayName=resource.get("displayName"),
-                    )
-                elif replaced(GROUP_RESOURCE, attributes, resource) != attributes:
-                    if writer is not None:
-                        commands.replace_group(writer, group_id, resource)
-                    ctx.note("groups_updated", "group", source_id=source_id, id=group_id)
-            except ScimError as error:
-                ctx.reject(f"group {source_id}", error)
-        return rows[-1].source_id if rows else None
-
-    while (after := _page(ctx, step)) is not None:
-        pass
+    _walk(ctx, step)
 
 
 def _memberships(ctx: RunContext, op: str) -> None:
     """PATCH add or remove, one operation per group per page (RFC 7644 §3.5.2.1/.2)."""
     pages = sync_plan.membership_adds_page if op == "add" else sync_plan.membership_removes_page
     change = "memberships_added" if op == "add" else "memberships_removed"
-    after: tuple[str, str] | None = None
 
-    def step(connection: Connection, writer: Writer | None) -> tuple[str, str] | None:
+    def step(
+        connection: Connection, writer: Writer | None, after: tuple[str, str] | None
+    ) -> tuple[str, str] | None:
         pairs = pages(connection, ctx.run_id, ctx.directory_id, after, ctx.page)
         by_group: dict[str, list[str]] = {}
         for group_id, user_id, _key in pairs:
@@ -206,15 +218,13 @@ def _memberships(ctx: RunContext, op: str) -> None:
                 connection, ctx.run_id, ctx.directory_id
             )
         return
-    while (after := _page(ctx, step)) is not None:
-        pass
+    _walk(ctx, step)
 
 
 def _unseen(ctx: RunContext, kind: str) -> None:
-    after: str | None = None
     deactivate = kind == "user" and ctx.policy == "deactivate"
 
-    def step(connection: Connection, writer: Writer | None) -> str | None:
+    def step(connection: Connection, writer: Writer | None, after: str | None) -> str | None:
         if kind == "group":
             ids = sync_plan.unseen_groups_page(
                 connection, ctx.run_id, ctx.directory_id, after, ctx.page
@@ -243,14 +253,13 @@ def _unseen(ctx: RunContext, kind: str) -> None:
                     commands.delete_user(writer, resource_id)
         return ids[-1] if ids else None
 
-    while (after := _page(ctx, step)) is not None:
-        pass
+    _walk(ctx, step)
 
 
 def reconcile(ctx: RunContext) -> None:
     """Apply (or, with ``ctx.dry_run``, only count) the staged run against the directory."""
-    _users(ctx)
-    _groups(ctx)
+    _staged(ctx, _USERS)
+    _staged(ctx, _GROUPS)
     _memberships(ctx, "add")
     if ctx.snapshot:
         _memberships(ctx, "remove")

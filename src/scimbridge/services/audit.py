@@ -22,6 +22,7 @@ from scimbridge.clock import isoformat
 from scimbridge.directory.models import DirectoryRecord
 from scimbridge.observability.redact import redact_query
 from scimbridge.runtime import Runtime
+from scimbridge.services import cursors
 from scimbridge.store import audit_log as store
 from scimbridge.store import unit_of_work
 
@@ -94,7 +95,7 @@ def list_audit_log(
         rows = store.list_entries(
             connection, after=after, limit=limit + 1, directory_id=directory_id
         )
-    page = rows[:limit]
+    page, next_after = cursors.split_page(rows, limit)
     data = [
         {
             "id": row.id,
@@ -108,7 +109,7 @@ def list_audit_log(
         }
         for row in page
     ]
-    return data, page[-1].id if len(rows) > limit else None
+    return data, next_after
 
 
 # Columns whose values are secrets: the audit log says only that they changed.

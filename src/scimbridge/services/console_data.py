@@ -15,11 +15,10 @@ from typing import Any
 import orjson
 
 from scimbridge.clock import isoformat
-from scimbridge.errors import NotFound
 from scimbridge.runtime import Runtime
 from scimbridge.services import directory_data
+from scimbridge.services.lookups import require_directory
 from scimbridge.store import console_queries, unit_of_work
-from scimbridge.store import directories as directory_store
 
 USER_EVENTS_LIMIT = 25
 
@@ -39,8 +38,7 @@ def find_users(runtime: Runtime, directory_id: str, text: str) -> list[dict[str,
 def user_events(runtime: Runtime, directory_id: str, user_id: str) -> list[dict[str, Any]]:
     """The newest events that name the user, among the directory's recent ones."""
     with unit_of_work.read(runtime.engine) as connection:
-        if directory_store.get_directory(connection, directory_id) is None:
-            raise NotFound(f"directory {directory_id} not found")
+        require_directory(connection, directory_id)
         rows = console_queries.recent_events_mentioning(
             connection, directory_id, user_id, USER_EVENTS_LIMIT
         )

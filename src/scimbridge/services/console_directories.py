@@ -16,20 +16,22 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Connection
 
-from scimbridge.directory import normalize
 from scimbridge.directory.models import DirectoryRecord
-from scimbridge.errors import InvalidRequest, NotFound
+from scimbridge.errors import InvalidRequest
 from scimbridge.runtime import Runtime
 from scimbridge.services import cursors, directory_data
-from scimbridge.services.directories import validate_attribute_map, webhook_status
+from scimbridge.services.directories import (
+    directory_identity,
+    validate_attribute_map,
+    webhook_status,
+)
+from scimbridge.services.lookups import require_directory
 from scimbridge.store import console_queries, unit_of_work
 from scimbridge.store import directories as store
-from scimbridge.store.resources import SqlDirectoryStore
 
 COUNT_TTL_SECONDS = 60.0
 # Below this many rows a count costs well under a millisecond: counted every time, exact.
@@ -66,11 +68,7 @@ COUNTS = CountCache()
 def _row(runtime: Runtime, connection: Connection, record: DirectoryRecord) -> dict[str, Any]:
     user_count, group_count = COUNTS.get(connection, record.id)
     return {
-        "id": record.id,
-        "name": record.name,
-        "tenant": record.tenant,
-        "provider": record.provider,
-        "state": record.state,
+        **directory_identity(record),
         "webhook_url": record.webhook_url,
         "user_count": user_count,
         "group_count": group_count,
@@ -93,9 +91,9 @@ def search_directories(
         records = console_queries.search_directories(
             connection, search=search, state=state, provider=provider, after=after, limit=limit + 1
         )
-        page = records[:limit]
+        page, next_after = cursors.split_page(records, limit)
         data = [_row(runtime, connection, record) for record in page]
-    return data, page[-1].id if len(records) > limit else None
+    return data, next_after
 
 
 def parse_attribute_map(text: str) -> dict[str, str]:
@@ -126,22 +124,10 @@ def preview_attribute_map(
         if not first:
             return None
         user_id = first[0]["id"]
-    with unit_of_work.read(runtime.engine) as connection:
-        directory = store.get_directory(connection, directory_id)
-        if directory is None:
-            raise NotFound(f"directory {directory_id} not found")
-        resources = SqlDirectoryStore(connection, runtime.clock.now())
-        user = resources.get_user(directory_id, user_id)
-        if user is None:
-            raise NotFound(f"user {user_id} not found in directory {directory_id}")
-        refs = resources.groups_of_users(directory_id, [user.id]).get(user.id, [])
-        return normalize.user_object(user, replace(directory, attribute_map=mapping), refs)
+    return directory_data.get_user(runtime, directory_id, user_id, attribute_map=mapping)
 
 
 def directory_summary(runtime: Runtime, directory_id: str) -> dict[str, Any]:
     """The header of a directory's sub-pages: counts from :data:`COUNTS`, not a new scan."""
     with unit_of_work.read(runtime.engine) as connection:
-        record = store.get_directory(connection, directory_id)
-        if record is None:
-            raise NotFound(f"directory {directory_id} not found")
-        return _row(runtime, connection, record)
+        return _row(runtime, connection, require_directory(connection, directory_id))

@@ -20,7 +20,8 @@ passed back as ``after``. Whatever else a client passes is refused with 400
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, Table, select
 
@@ -33,7 +34,23 @@ from scimbridge.store.tables import deliveries, groups, users
 _MAX_ATTEMPT_ID = 2**63 - 1  # BIGINT
 
 
-def _refuse(after: str, expected: str) -> InvalidCursor:
+class _Identified(Protocol):
+    @property
+    def id(self) -> Any: ...
+
+
+_Row = TypeVar("_Row", bound=_Identified)
+
+
+def split_page(rows: Sequence[_Row], limit: int) -> tuple[Sequence[_Row], Any]:
+    """Lists read ``limit + 1`` rows: the extra one only says a next page exists. Returns
+    the page and its ``list_metadata.after`` (its last id, or None on the last page)."""
+    page = rows[:limit]
+    return page, page[-1].id if len(rows) > limit else None
+
+
+def refuse(after: str, expected: str) -> InvalidCursor:
+    """The 400 ``invalid_cursor`` for ``after``, saying what the list expected instead."""
     shown = after if len(after) <= 80 else after[:77] + "..."
     return InvalidCursor(
         f"invalid cursor {shown!r}: pass list_metadata.after of the previous page ({expected})"
@@ -45,7 +62,7 @@ def directory_cursor(after: str | None) -> str | None:
     if not after:
         return None
     if not ids.is_id(after, "directory"):
-        raise _refuse(after, "a directory id")
+        raise refuse(after, "a directory id")
     return after
 
 
@@ -55,10 +72,10 @@ def _scoped_id(
     if not after:
         return None
     if not ids.is_id(after, prefix):
-        raise _refuse(after, f"a {prefix} id")
+        raise refuse(after, f"a {prefix} id")
     owner = connection.execute(select(table.c.directory_id).where(table.c.id == after)).scalar()
     if owner is not None and owner != directory_id:
-        raise _refuse(after, f"a {prefix} id of this directory")
+        raise refuse(after, f"a {prefix} id of this directory")
     return after
 
 
@@ -77,12 +94,12 @@ def event_cursor(
     if not after:
         return None
     if not ids.is_id(after, "event"):
-        raise _refuse(after, "an event id")
+        raise refuse(after, "an event id")
     event = event_store.get_event(connection, after)
     if event is None:
-        raise _refuse(after, "the id of an event that exists")
+        raise refuse(after, "the id of an event that exists")
     if directory_id is not None and event.directory_id != directory_id:
-        raise _refuse(after, "an event of this directory")
+        raise refuse(after, "an event of this directory")
     return event
 
 
@@ -90,11 +107,11 @@ def delivery_cursor(connection: Connection, directory_id: str, after: str | None
     if not after:
         return None
     if not (after.isascii() and after.isdigit()) or not 0 < int(after) <= _MAX_ATTEMPT_ID:
-        raise _refuse(after, "a delivery attempt id")
+        raise refuse(after, "a delivery attempt id")
     attempt_id = int(after)
     owner: Any = connection.execute(
         select(deliveries.c.directory_id).where(deliveries.c.id == attempt_id)
     ).scalar()
     if owner != directory_id:
-        raise _refuse(after, "the id of an attempt of this directory")
+        raise refuse(after, "the id of an attempt of this directory")
     return attempt_id

@@ -30,6 +30,7 @@ from scimbridge.errors import InvalidRequest, NotFound, ProviderNotAvailable
 from scimbridge.runtime import Runtime
 from scimbridge.services import audit, cursors, webhook_urls
 from scimbridge.services.audit import Actor
+from scimbridge.services.lookups import require_directory
 from scimbridge.services.sync_runs import latest_run
 from scimbridge.store import deliveries as delivery_store
 from scimbridge.store import directories as store
@@ -58,16 +59,23 @@ class DirectoryInput:
     portal_attribute_allowlist: list[str] | None = None
 
 
-def directory_object(
-    runtime: Runtime, connection: Connection, record: DirectoryRecord
-) -> dict[str, Any]:
-    user_count, group_count = store.resource_counts(connection, record.id)
+def directory_identity(record: DirectoryRecord) -> dict[str, Any]:
+    """The fields that name a directory, first in every view of one (API and console)."""
     return {
         "id": record.id,
         "name": record.name,
         "tenant": record.tenant,
         "provider": record.provider,
         "state": record.state,
+    }
+
+
+def directory_object(
+    runtime: Runtime, connection: Connection, record: DirectoryRecord
+) -> dict[str, Any]:
+    user_count, group_count = store.resource_counts(connection, record.id)
+    return {
+        **directory_identity(record),
         "scim_base_url": runtime.scim_base_url(record.id),
         "webhook_url": record.webhook_url,
         "attribute_map": effective_attribute_map(record),
@@ -288,7 +296,7 @@ def create_directory(runtime: Runtime, data: DirectoryInput, *, actor: Actor) ->
             store.update_directory(connection, directory_id, sync_values)
         if data.provider in PULL_PROVIDERS:
             sync_store.ensure_schedule(connection, directory_id, runtime.clock.now())
-        record = _require(connection, directory_id)
+        record = require_directory(connection, directory_id)
         audit.record(
             connection,
             runtime.clock.now(),
@@ -310,16 +318,9 @@ def _encrypt_json(runtime: Runtime, value: dict[str, Any] | None) -> str | None:
     return runtime.secret_box.encrypt(orjson.dumps(value).decode("utf-8"))
 
 
-def _require(connection: Connection, directory_id: str) -> DirectoryRecord:
-    record = store.get_directory(connection, directory_id)
-    if record is None:
-        raise NotFound(f"directory {directory_id} not found")
-    return record
-
-
 def get_directory(runtime: Runtime, directory_id: str) -> dict[str, Any]:
     with unit_of_work.read(runtime.engine) as connection:
-        return directory_object(runtime, connection, _require(connection, directory_id))
+        return directory_object(runtime, connection, require_directory(connection, directory_id))
 
 
 def list_directories(
@@ -328,9 +329,9 @@ def list_directories(
     after = cursors.directory_cursor(after)
     with unit_of_work.read(runtime.engine) as connection:
         records = store.list_directories(connection, tenant=tenant, after=after, limit=limit + 1)
-        page = records[:limit]
+        page, next_after = cursors.split_page(records, limit)
         data = [directory_object(runtime, connection, r) for r in page]
-    return data, page[-1].id if len(records) > limit else None
+    return data, next_after
 
 
 def update_directory(
@@ -362,7 +363,7 @@ def update_directory(
         # Before the transaction: resolving the host must not hold the write lock.
         validate_webhook_url(runtime, changes["webhook_url"])
     with unit_of_work.write(runtime.engine) as connection:
-        current = _require(connection, directory_id)
+        current = require_directory(connection, directory_id)
         now = runtime.clock.now()
         if "connection" in changes:
             stored = sync_store.directory_settings(connection, directory_id)
@@ -403,7 +404,7 @@ def update_directory(
             directory_id=directory_id,
             details={"changed": audit.directory_changes(current, values)},
         )
-        body = directory_object(runtime, connection, _require(connection, directory_id))
+        body = directory_object(runtime, connection, require_directory(connection, directory_id))
     if generated_secret:
         body["webhook_secret"] = generated_secret
     return body
@@ -411,7 +412,7 @@ def update_directory(
 
 def delete_directory(runtime: Runtime, directory_id: str, *, actor: Actor) -> None:
     with unit_of_work.write(runtime.engine) as connection:
-        current = _require(connection, directory_id)
+        current = require_directory(connection, directory_id)
         store.delete_directory(connection, directory_id)
         audit.record(
             connection,

@@ -7,26 +7,37 @@ says which ``after`` values are valid.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Column, ColumnElement, Connection, Row, Select, Table, select
 
 from scimbridge.directory import normalize
-from scimbridge.directory.models import DirectoryRecord
 from scimbridge.errors import NotFound
 from scimbridge.runtime import Runtime
 from scimbridge.services import cursors
-from scimbridge.store import directories as directory_store
+from scimbridge.services.lookups import require_directory
 from scimbridge.store import unit_of_work
 from scimbridge.store.resources import SqlDirectoryStore, group_from_row, user_from_row
 from scimbridge.store.tables import groups, memberships, user_emails, users
 
 
-def _directory(connection: Connection, directory_id: str) -> DirectoryRecord:
-    directory = directory_store.get_directory(connection, directory_id)
-    if directory is None:
-        raise NotFound(f"directory {directory_id} not found")
-    return directory
+def _linked(
+    column: Column[Any], link: Column[Any], directory_id: str, condition: ColumnElement[bool]
+) -> ColumnElement[bool]:
+    """``column`` is among the ids ``link`` holds in its table's rows of this directory that
+    match ``condition`` (a user's groups, a group's members, the owner of an e-mail)."""
+    rows = link.table.c
+    return column.in_(select(link).where(rows.directory_id == directory_id, condition))
+
+
+def _rows_after(
+    connection: Connection, table: Table, query: Select[Any], after: str | None, limit: int
+) -> list[Row[Any]]:
+    """The keyset page (module docstring) plus one row, for :func:`cursors.split_page`."""
+    if after:
+        query = query.where(table.c.id > after)
+    return list(connection.execute(query.order_by(table.c.id).limit(limit + 1)))
 
 
 def list_users(
@@ -42,40 +53,39 @@ def list_users(
     query = select(users).where(users.c.directory_id == directory_id)
     if group:
         query = query.where(
-            users.c.id.in_(
-                select(memberships.c.user_id).where(
-                    memberships.c.directory_id == directory_id, memberships.c.group_id == group
-                )
+            _linked(
+                users.c.id, memberships.c.user_id, directory_id, memberships.c.group_id == group
             )
         )
     if email:
-        query = query.where(
-            users.c.id.in_(
-                select(user_emails.c.user_id).where(
-                    user_emails.c.directory_id == directory_id,
-                    user_emails.c.value_key == email.casefold(),
-                )
-            )
-        )
+        key = user_emails.c.value_key == email.casefold()
+        query = query.where(_linked(users.c.id, user_emails.c.user_id, directory_id, key))
     if active is not None:
         query = query.where(users.c.active == active)
     with unit_of_work.read(runtime.engine) as connection:
-        directory = _directory(connection, directory_id)
+        directory = require_directory(connection, directory_id)
         after = cursors.user_cursor(connection, directory_id, after)
-        if after:
-            query = query.where(users.c.id > after)
-        query = query.order_by(users.c.id).limit(limit + 1)
-        records = [user_from_row(row) for row in connection.execute(query)]
-        page = records[:limit]
+        rows = _rows_after(connection, users, query, after, limit)
+        page, next_after = cursors.split_page([user_from_row(row) for row in rows], limit)
         store = SqlDirectoryStore(connection, runtime.clock.now())
         group_refs = store.groups_of_users(directory_id, [u.id for u in page])
         data = [normalize.user_object(u, directory, group_refs.get(u.id, [])) for u in page]
-    return data, page[-1].id if len(records) > limit else None
+    return data, next_after
 
 
-def get_user(runtime: Runtime, directory_id: str, user_id: str) -> dict[str, Any]:
+def get_user(
+    runtime: Runtime,
+    directory_id: str,
+    user_id: str,
+    *,
+    attribute_map: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """One user, normalized; under ``attribute_map`` instead of the directory's own when
+    given (the console's preview of a map not saved yet)."""
     with unit_of_work.read(runtime.engine) as connection:
-        directory = _directory(connection, directory_id)
+        directory = require_directory(connection, directory_id)
+        if attribute_map is not None:
+            directory = replace(directory, attribute_map=attribute_map)
         store = SqlDirectoryStore(connection, runtime.clock.now())
         user = store.get_user(directory_id, user_id)
         if user is None:
@@ -90,27 +100,22 @@ def list_groups(
     query = select(groups).where(groups.c.directory_id == directory_id)
     if user:
         query = query.where(
-            groups.c.id.in_(
-                select(memberships.c.group_id).where(
-                    memberships.c.directory_id == directory_id, memberships.c.user_id == user
-                )
+            _linked(
+                groups.c.id, memberships.c.group_id, directory_id, memberships.c.user_id == user
             )
         )
     with unit_of_work.read(runtime.engine) as connection:
-        directory = _directory(connection, directory_id)
+        directory = require_directory(connection, directory_id)
         after = cursors.group_cursor(connection, directory_id, after)
-        if after:
-            query = query.where(groups.c.id > after)
-        query = query.order_by(groups.c.id).limit(limit + 1)
-        records = [group_from_row(row) for row in connection.execute(query)]
-        page = records[:limit]
+        rows = _rows_after(connection, groups, query, after, limit)
+        page, next_after = cursors.split_page([group_from_row(row) for row in rows], limit)
         data = [normalize.group_object(g, directory) for g in page]
-    return data, page[-1].id if len(records) > limit else None
+    return data, next_after
 
 
 def get_group(runtime: Runtime, directory_id: str, group_id: str) -> dict[str, Any]:
     with unit_of_work.read(runtime.engine) as connection:
-        directory = _directory(connection, directory_id)
+        directory = require_directory(connection, directory_id)
         group = SqlDirectoryStore(connection, runtime.clock.now()).get_group(directory_id, group_id)
         if group is None:
             raise NotFound(f"group {group_id} not found in directory {directory_id}")

@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from scimbridge.errors import InvalidRequest, NotFound
+from scimbridge.errors import InvalidRequest
 from scimbridge.observability import redaction
 from scimbridge.runtime import Runtime
 from scimbridge.services import cursors
-from scimbridge.store import directories as directory_store
+from scimbridge.services.lookups import require_directory
 from scimbridge.store import events as event_store
 from scimbridge.store import global_feed, unit_of_work
 from scimbridge.store.events import StoredEvent
@@ -62,8 +62,7 @@ def _read_directory_page(
     types: Sequence[str] | None,
 ) -> list[StoredEvent]:
     with unit_of_work.read(engine) as connection:
-        if directory_store.get_directory(connection, directory_id) is None:
-            raise NotFound(f"directory {directory_id} not found")
+        require_directory(connection, directory_id)
         cursor_event = cursors.event_cursor(connection, directory_id, after)
         return event_store.read_directory_feed(
             connection,

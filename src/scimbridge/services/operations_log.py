@@ -9,7 +9,8 @@ from sqlalchemy import Row
 from scimbridge.clock import isoformat
 from scimbridge.errors import NotFound
 from scimbridge.runtime import Runtime
-from scimbridge.store import directories as directory_store
+from scimbridge.services import cursors
+from scimbridge.services.lookups import require_directory
 from scimbridge.store import request_log as store
 from scimbridge.store import unit_of_work
 
@@ -44,8 +45,7 @@ def list_requests(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """A newest-first page of summaries (no bodies); the cursor is the last row's id."""
     with unit_of_work.read(runtime.engine) as connection:
-        if directory_store.get_directory(connection, directory_id) is None:
-            raise NotFound(f"directory {directory_id} not found")
+        require_directory(connection, directory_id)
         rows = store.list_requests(
             connection,
             directory_id,
@@ -54,8 +54,8 @@ def list_requests(
             status=status,
             errors_only=errors_only,
         )
-    page = rows[:limit]
-    return [summary(row) for row in page], page[-1].id if len(rows) > limit else None
+    page, next_after = cursors.split_page(rows, limit)
+    return [summary(row) for row in page], next_after
 
 
 def get_request(runtime: Runtime, directory_id: str, request_id: str) -> dict[str, Any]:

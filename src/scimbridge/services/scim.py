@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Connection
+from sqlalchemy import ColumnElement, Connection, Table
 
 from scimbridge.directory import commands
 from scimbridge.directory.models import GroupRecord, UserRecord
@@ -223,7 +223,7 @@ def list_resources(
                 resource_type, node, connection.dialect.name, call.directory_id
             )
             records = _filtered_page(
-                connection, call.directory_id, resource_type, params, where, offset
+                connection, call.directory_id, resource_type, table, params, where, offset
             )
         resources = _render_page(runtime, connection, call, resource_type, records, params)
         total = listing.total_from_page(offset, params.count, len(records))
@@ -236,6 +236,7 @@ def _filtered_page(
     connection: Connection,
     directory_id: str,
     resource_type: ResourceType,
+    table: Table,
     params: listing.ListParams,
     where: ColumnElement[bool],
     offset: int,
@@ -249,8 +250,9 @@ def _filtered_page(
         else None
     )
     descending = params.sort_order == "descending"
-    query = scim_queries.list_groups if resource_type is GROUP_RESOURCE else scim_queries.list_users
-    return query(connection, directory_id, where, order, descending, offset, params.count)
+    return scim_queries.list_page(
+        connection, table, directory_id, where, order, descending, offset, params.count
+    )
 
 
 def _render_page(

@@ -21,11 +21,12 @@ from sqlalchemy import Connection, Row
 from scimbridge import ids
 from scimbridge.clock import isoformat
 from scimbridge.directory.models import DirectoryRecord
-from scimbridge.errors import InvalidRequest, NotFound, ScimbridgeError
+from scimbridge.errors import Gone, InvalidRequest, NotFound
 from scimbridge.runtime import Runtime
 from scimbridge.services import audit
 from scimbridge.services.audit import Actor
 from scimbridge.services.directories import rotate_scim_token_in
+from scimbridge.services.lookups import require_directory
 from scimbridge.store import directories as directory_store
 from scimbridge.store import request_log as request_log_store
 from scimbridge.store import setup_links as store
@@ -37,18 +38,15 @@ MAX_DAYS = 30
 ERROR_WINDOW = timedelta(hours=1)
 
 
-class SetupLinkNotFound(ScimbridgeError):
-    status = 404
+class SetupLinkNotFound(NotFound):
     code = "setup_link_not_found"
 
 
-class SetupLinkExpired(ScimbridgeError):
-    status = 410
+class SetupLinkExpired(Gone):
     code = "setup_link_expired"
 
 
-class SetupLinkRevoked(ScimbridgeError):
-    status = 410
+class SetupLinkRevoked(Gone):
     code = "setup_link_revoked"
 
 
@@ -89,13 +87,6 @@ def _link(row: Row[Any]) -> SetupLink:
     )
 
 
-def _require_directory(connection: Connection, directory_id: str) -> DirectoryRecord:
-    record = directory_store.get_directory(connection, directory_id)
-    if record is None:
-        raise NotFound(f"directory {directory_id} not found")
-    return record
-
-
 def create_setup_link(
     runtime: Runtime, directory_id: str, *, days: int = DEFAULT_DAYS, actor: Actor
 ) -> dict[str, Any]:
@@ -107,7 +98,7 @@ def create_setup_link(
     now = runtime.clock.now()
     expires_at = now + timedelta(days=days)
     with unit_of_work.write(runtime.engine) as connection:
-        _require_directory(connection, directory_id)
+        require_directory(connection, directory_id)
         store.insert_link(
             connection,
             link_id=link_id,
@@ -137,7 +128,7 @@ def list_setup_links(runtime: Runtime, directory_id: str) -> list[dict[str, Any]
     """The directory's newest 100 links, active, expired and revoked (never a token)."""
     now = runtime.clock.now()
     with unit_of_work.read(runtime.engine) as connection:
-        _require_directory(connection, directory_id)
+        require_directory(connection, directory_id)
         return [_link(row).to_json(now) for row in store.list_links(connection, directory_id)]
 
 

@@ -6,11 +6,11 @@ import random
 from typing import Any
 
 from scimbridge.clock import isoformat
-from scimbridge.errors import InvalidCursor, NotFound
 from scimbridge.runtime import Runtime
+from scimbridge.services import cursors
+from scimbridge.services.lookups import require_directory
 from scimbridge.store import sync_runs as sync_store
 from scimbridge.store import unit_of_work
-from scimbridge.store.directories import get_directory
 from scimbridge.store.tables import SYNC_COUNTS
 
 # Delays grow from the base by powers of two up to the directory's interval.
@@ -52,11 +52,7 @@ def _run_cursor(connection: Any, directory_id: str, after: str | None) -> str | 
     if not after:
         return None
     if sync_store.get_run(connection, directory_id, after) is None:
-        shown = after if len(after) <= 80 else after[:77] + "..."
-        raise InvalidCursor(
-            f"invalid cursor {shown!r}: pass list_metadata.after of the previous page "
-            "(the id of a sync run of this directory)"
-        )
+        raise cursors.refuse(after, "the id of a sync run of this directory")
     return after
 
 
@@ -65,12 +61,11 @@ def list_runs(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Newest first, ``limit`` at a time."""
     with unit_of_work.read(runtime.engine) as connection:
-        if get_directory(connection, directory_id) is None:
-            raise NotFound(f"directory {directory_id} not found")
+        require_directory(connection, directory_id)
         before = _run_cursor(connection, directory_id, after)
         rows = sync_store.list_runs(connection, directory_id, before=before, limit=limit + 1)
-    page = rows[:limit]
-    return [run_object(r) for r in page], page[-1].id if len(rows) > limit else None
+    page, next_after = cursors.split_page(rows, limit)
+    return [run_object(r) for r in page], next_after
 
 
 def latest_run(connection: Any, directory_id: str) -> dict[str, Any] | None:

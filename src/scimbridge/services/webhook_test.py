@@ -16,9 +16,10 @@ import orjson
 
 from scimbridge import ids
 from scimbridge.clock import isoformat
-from scimbridge.errors import InvalidRequest, NotFound
+from scimbridge.errors import InvalidRequest
 from scimbridge.runtime import Runtime
 from scimbridge.services import audit
+from scimbridge.services.lookups import require_directory
 from scimbridge.services.webhooks import send_once
 from scimbridge.store import deliveries as delivery_store
 from scimbridge.store import directories as directory_store
@@ -29,9 +30,7 @@ TEST_EVENT_TYPE = "webhook.test"
 
 def _load(runtime: Runtime, directory_id: str) -> delivery_store.HeadEvent:
     with unit_of_work.read(runtime.engine) as connection:
-        directory = directory_store.get_directory(connection, directory_id)
-        if directory is None:
-            raise NotFound(f"directory {directory_id} not found")
+        directory = require_directory(connection, directory_id)
         if not directory.webhook_url:
             raise InvalidRequest("the directory has no webhook URL: set one first")
         secret = directory_store.webhook_secret_ciphertext(connection, directory_id)

@@ -12,8 +12,8 @@ from scimbridge.events.embedded import worker_config
 from scimbridge.events.transport import webhook_client
 from scimbridge.runtime import Runtime
 from scimbridge.services import audit, cursors
+from scimbridge.services.lookups import require_directory
 from scimbridge.store import deliveries as store
-from scimbridge.store import directories as directory_store
 from scimbridge.store import unit_of_work
 
 
@@ -22,8 +22,7 @@ def list_deliveries(
 ) -> tuple[list[dict[str, Any]], int | None]:
     """Attempts, newest first; the cursor is the id of the last attempt returned."""
     with unit_of_work.read(runtime.engine) as connection:
-        if directory_store.get_directory(connection, directory_id) is None:
-            raise NotFound(f"directory {directory_id} not found")
+        require_directory(connection, directory_id)
         rows = store.list_attempts(
             connection,
             directory_id,
@@ -31,7 +30,7 @@ def list_deliveries(
             limit=limit + 1,
             event_id=event_id,
         )
-    page = rows[:limit]
+    page, next_after = cursors.split_page(rows, limit)
     data = [
         {
             "id": row.id,
@@ -49,7 +48,7 @@ def list_deliveries(
         }
         for row in page
     ]
-    return data, page[-1].id if len(rows) > limit else None
+    return data, next_after
 
 
 async def send_once(runtime: Runtime, head: store.HeadEvent) -> Outcome:

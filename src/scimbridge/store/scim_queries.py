@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Collection
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import (
     ColumnClause,
@@ -29,8 +29,6 @@ from scimbridge.store.prepared import PreparedRead
 from scimbridge.store.resources import chunks, group_from_row, user_from_row
 from scimbridge.store.tables import groups, memberships, users
 
-Record = TypeVar("Record")
-
 
 def count_rows(
     connection: Connection, table: Table, directory_id: str, where: ColumnElement[bool]
@@ -41,17 +39,21 @@ def count_rows(
     return int(connection.execute(query).scalar_one())
 
 
-def _page(
+def _to_record(table: Table) -> Callable[[Row[Any]], UserRecord | GroupRecord]:
+    return group_from_row if table is groups else user_from_row
+
+
+def list_page(
     connection: Connection,
     table: Table,
-    to_record: Callable[[Row[Any]], Record],
     directory_id: str,
     where: ColumnElement[bool],
     order_by: ColumnElement[Any] | None,
     descending: bool,
     offset: int,
     limit: int,
-) -> list[Record]:
+) -> list[UserRecord | GroupRecord]:
+    """A page of ``table`` (users or groups) matching ``where``, as records of its kind."""
     if limit <= 0:
         return []
     key = table.c.id
@@ -72,6 +74,7 @@ def _page(
         .offset(offset)
         .limit(limit)
     )
+    to_record = _to_record(table)
     return [to_record(row) for row in connection.execute(query)]
 
 
@@ -98,40 +101,12 @@ def find_by_key(
         return []
     assert isinstance(lookup.column, ColumnClause)  # a plain indexed column, never an expression
     page = _key_page(lookup.table, lookup.column.name)
-    to_record = group_from_row if lookup.table is groups else user_from_row
+    to_record = _to_record(lookup.table)
     rows = page.rows(
         connection,
         {"directory_id": directory_id, "value": lookup.value, "offset": offset, "limit": limit},
     )
     return [to_record(row) for row in rows]
-
-
-def list_users(
-    connection: Connection,
-    directory_id: str,
-    where: ColumnElement[bool],
-    order_by: ColumnElement[Any] | None,
-    descending: bool,
-    offset: int,
-    limit: int,
-) -> list[UserRecord]:
-    return _page(
-        connection, users, user_from_row, directory_id, where, order_by, descending, offset, limit
-    )
-
-
-def list_groups(
-    connection: Connection,
-    directory_id: str,
-    where: ColumnElement[bool],
-    order_by: ColumnElement[Any] | None,
-    descending: bool,
-    offset: int,
-    limit: int,
-) -> list[GroupRecord]:
-    return _page(
-        connection, groups, group_from_row, directory_id, where, order_by, descending, offset, limit
-    )
 
 
 def members_of_groups(

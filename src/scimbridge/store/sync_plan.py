@@ -9,15 +9,55 @@ previous page's changes committed, a run that stopped half-way and the next run 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import Connection, Table, and_, exists, false, func, select, true, tuple_
+from sqlalchemy import (
+    Connection,
+    FromClause,
+    Select,
+    Table,
+    and_,
+    exists,
+    false,
+    func,
+    select,
+    true,
+    tuple_,
+)
+from sqlalchemy.sql.elements import ColumnElement
 
 from scimbridge.store.tables import groups, memberships, sync_staged, users
 
+_Row = TypeVarTuple("_Row")
 
-def _staged(run_id: str, kind: str) -> Any:
-    return and_(sync_staged.c.run_id == run_id, sync_staged.c.kind == kind)
+
+def _staged(run_id: str, kind: str, staged: FromClause = sync_staged) -> Any:
+    return and_(staged.c.run_id == run_id, staged.c.kind == kind)
+
+
+def _seen(staged: FromClause, run_id: str, kind: str, source_id: ColumnElement[Any]) -> Any:
+    """The run staged a row of ``kind`` whose source id is ``source_id``."""
+    return exists().where(_staged(run_id, kind, staged), staged.c.source_id == source_id)
+
+
+def _twin(table: FromClause, directory_id: str, source_id: ColumnElement[Any]) -> Any:
+    """Join condition: the stored row of ``directory_id`` whose external_id is ``source_id``."""
+    return and_(table.c.directory_id == directory_id, table.c.external_id == source_id)
+
+
+def _keyset(
+    query: Select[*_Row], after: str | tuple[str, ...] | None, limit: int, *key: Any
+) -> Select[*_Row]:
+    """One page of ``query`` ordered by the unique ``key``, resumed after the key seen last.
+
+    A single-column key compares plainly; a composite one as a row value (SQLite 3.15+,
+    PostgreSQL), so both backends can walk the matching index.
+    """
+    if isinstance(after, tuple):
+        query = query.where(tuple_(*key) > tuple_(*after))
+    elif after is not None:
+        query = query.where(key[0] > after)
+    return query.order_by(*key).limit(limit)
 
 
 def _staged_page(
@@ -34,19 +74,11 @@ def _staged_page(
     query = (
         select(sync_staged.c.source_id, sync_staged.c.resource, table.c.id, table.c.attributes)
         .select_from(
-            sync_staged.outerjoin(
-                table,
-                and_(
-                    table.c.directory_id == directory_id,
-                    table.c.external_id == sync_staged.c.source_id,
-                ),
-            )
+            sync_staged.outerjoin(table, _twin(table, directory_id, sync_staged.c.source_id))
         )
         .where(_staged(run_id, kind))
     )
-    if after is not None:
-        query = query.where(sync_staged.c.source_id > after)
-    return list(connection.execute(query.order_by(sync_staged.c.source_id).limit(limit)))
+    return list(connection.execute(_keyset(query, after, limit, sync_staged.c.source_id)))
 
 
 def staged_users_page(
@@ -62,7 +94,7 @@ def staged_groups_page(
 
 
 def _unseen_users(run_id: str, directory_id: str, only_active: bool) -> Any:
-    seen = exists().where(_staged(run_id, "user"), sync_staged.c.source_id == users.c.external_id)
+    seen = _seen(sync_staged, run_id, "user", users.c.external_id)
     condition = and_(users.c.directory_id == directory_id, ~seen)
     return and_(condition, users.c.active.is_(True)) if only_active else condition
 
@@ -78,19 +110,15 @@ def unseen_users_page(
 ) -> list[str]:
     """Stored users the source no longer has (a user without externalId included)."""
     query = select(users.c.id).where(_unseen_users(run_id, directory_id, only_active))
-    if after is not None:
-        query = query.where(users.c.id > after)
-    return list(connection.execute(query.order_by(users.c.id).limit(limit)).scalars())
+    return list(connection.execute(_keyset(query, after, limit, users.c.id)).scalars())
 
 
 def unseen_groups_page(
     connection: Connection, run_id: str, directory_id: str, after: str | None, limit: int
 ) -> list[str]:
-    seen = exists().where(_staged(run_id, "group"), sync_staged.c.source_id == groups.c.external_id)
+    seen = _seen(sync_staged, run_id, "group", groups.c.external_id)
     query = select(groups.c.id).where(groups.c.directory_id == directory_id, ~seen)
-    if after is not None:
-        query = query.where(groups.c.id > after)
-    return list(connection.execute(query.order_by(groups.c.id).limit(limit)).scalars())
+    return list(connection.execute(_keyset(query, after, limit, groups.c.id)).scalars())
 
 
 def removal_count(
@@ -109,15 +137,7 @@ def removal_count(
 def explicit_deactivations(connection: Connection, run_id: str, directory_id: str) -> int:
     count = connection.execute(
         select(func.count())
-        .select_from(
-            sync_staged.join(
-                users,
-                and_(
-                    users.c.directory_id == directory_id,
-                    users.c.external_id == sync_staged.c.source_id,
-                ),
-            )
-        )
+        .select_from(sync_staged.join(users, _twin(users, directory_id, sync_staged.c.source_id)))
         .where(_staged(run_id, "user"), sync_staged.c.active.is_(False), users.c.active.is_(True))
     ).scalar_one()
     return int(count)
@@ -144,18 +164,8 @@ def membership_adds_page(
         )
         .select_from(
             sync_staged.join(
-                staged_group,
-                and_(
-                    staged_group.c.directory_id == directory_id,
-                    staged_group.c.external_id == sync_staged.c.source_id,
-                ),
-            ).join(
-                staged_user,
-                and_(
-                    staged_user.c.directory_id == directory_id,
-                    staged_user.c.external_id == sync_staged.c.member_id,
-                ),
-            )
+                staged_group, _twin(staged_group, directory_id, sync_staged.c.source_id)
+            ).join(staged_user, _twin(staged_user, directory_id, sync_staged.c.member_id))
         )
         .where(
             _staged(run_id, "member"),
@@ -164,17 +174,10 @@ def membership_adds_page(
                 memberships.c.user_id == staged_user.c.id,
             ),
             # Members the source lists but does not yield as users are ignored (base.py).
-            exists().where(
-                seen_user.c.run_id == run_id,
-                seen_user.c.kind == "user",
-                seen_user.c.source_id == staged_user.c.external_id,
-            ),
+            _seen(seen_user, run_id, "user", staged_user.c.external_id),
         )
     )
-    if after is not None:
-        key = tuple_(staged_group.c.external_id, staged_user.c.external_id)
-        query = query.where(key > tuple_(*after))
-    query = query.order_by(staged_group.c.external_id, staged_user.c.external_id).limit(limit)
+    query = _keyset(query, after, limit, staged_group.c.external_id, staged_user.c.external_id)
     return [(str(g), str(u), (gk, uk)) for g, u, gk, uk in connection.execute(query)]
 
 
@@ -206,27 +209,16 @@ def membership_removes_page(
         )
         .where(
             memberships.c.directory_id == directory_id,
-            exists().where(
-                staged_group.c.run_id == run_id,
-                staged_group.c.kind == "group",
-                staged_group.c.source_id == groups.c.external_id,
-            ),
-            exists().where(
-                staged_user.c.run_id == run_id,
-                staged_user.c.kind == "user",
-                staged_user.c.source_id == users.c.external_id,
-            ),
+            _seen(staged_group, run_id, "group", groups.c.external_id),
+            _seen(staged_user, run_id, "user", users.c.external_id),
             ~exists().where(
-                staged_member.c.run_id == run_id,
-                staged_member.c.kind == "member",
+                _staged(run_id, "member", staged_member),
                 staged_member.c.source_id == groups.c.external_id,
                 staged_member.c.member_id == users.c.external_id,
             ),
         )
     )
-    if after is not None:
-        query = query.where(tuple_(groups.c.external_id, users.c.external_id) > tuple_(*after))
-    query = query.order_by(groups.c.external_id, users.c.external_id).limit(limit)
+    query = _keyset(query, after, limit, groups.c.external_id, users.c.external_id)
     return [(str(g), str(u), (gk, uk)) for g, u, gk, uk in connection.execute(query)]
 
 
@@ -238,30 +230,14 @@ def staged_membership_adds(connection: Connection, run_id: str, directory_id: st
         .select_from(sync_staged)
         .where(
             _staged(run_id, "member"),
-            exists().where(
-                seen_user.c.run_id == run_id,
-                seen_user.c.kind == "user",
-                seen_user.c.source_id == sync_staged.c.member_id,
-            ),
+            _seen(seen_user, run_id, "user", sync_staged.c.member_id),
         )
     ).scalar_one()
     stored = connection.execute(
         select(func.count())
         .select_from(
-            sync_staged.join(
-                groups,
-                and_(
-                    groups.c.directory_id == directory_id,
-                    groups.c.external_id == sync_staged.c.source_id,
-                ),
-            )
-            .join(
-                users,
-                and_(
-                    users.c.directory_id == directory_id,
-                    users.c.external_id == sync_staged.c.member_id,
-                ),
-            )
+            sync_staged.join(groups, _twin(groups, directory_id, sync_staged.c.source_id))
+            .join(users, _twin(users, directory_id, sync_staged.c.member_id))
             .join(
                 memberships,
                 and_(memberships.c.group_id == groups.c.id, memberships.c.user_id == users.c.id),

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from typing import get_args
+from typing import Any, get_args
 
 from sqlalchemy import (
     BigInteger,
@@ -65,12 +65,37 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-def _directory_fk() -> Column[str]:
-    return Column(
-        "directory_id",
-        String(64),
-        ForeignKey("directories.id", ondelete="CASCADE"),
-        nullable=False,
+def _directory_fk(*, primary_key: bool = False) -> Column[str]:
+    """The owning directory; its rows go with it (ON DELETE CASCADE). As the primary key, it
+    makes the table one row per directory."""
+    owner = ForeignKey("directories.id", ondelete="CASCADE")
+    if primary_key:
+        return Column("directory_id", String(64), owner, primary_key=True)
+    return Column("directory_id", String(64), owner, nullable=False)
+
+
+def _resource_columns(*own: Column[Any]) -> tuple[Column[Any], ...]:
+    """A stored SCIM resource (user or group): its id, directory and the source's
+    ``externalId`` first, then its ``own`` columns, then the whole resource as JSON with
+    its ``meta.version`` counter and timestamps (RFC 7643 §3.1)."""
+    return (
+        Column("id", String(64), primary_key=True),
+        _directory_fk(),
+        Column("external_id", String(512), nullable=True),
+        *own,
+        Column("attributes", JSONDocument, nullable=False),
+        Column("version", Integer, nullable=False),
+        Column("created_at", UTCDateTime, nullable=False),
+        Column("updated_at", UTCDateTime, nullable=False),
+    )
+
+
+def _lease_columns() -> tuple[Column[Any], ...]:
+    """Which worker holds the row and until when (the lease pattern, RELIABILITY.md §3)."""
+    return (
+        Column("lease_owner", String(100), nullable=True),
+        Column("lease_token", String(64), nullable=True),
+        Column("lease_expires_at", UTCDateTime, nullable=True),
     )
 
 
@@ -117,19 +142,14 @@ directories = Table(
 users = Table(
     "users",
     metadata,
-    Column("id", String(64), primary_key=True),
-    _directory_fk(),
-    Column("external_id", String(512), nullable=True),
-    Column("user_name", String(512), nullable=False),
-    Column("user_name_key", String(512), nullable=False),
-    Column("display_name", String(512), nullable=True),
-    Column("given_name", String(512), nullable=True),
-    Column("family_name", String(512), nullable=True),
-    Column("active", Boolean, nullable=False),
-    Column("attributes", JSONDocument, nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("updated_at", UTCDateTime, nullable=False),
+    *_resource_columns(
+        Column("user_name", String(512), nullable=False),
+        Column("user_name_key", String(512), nullable=False),
+        Column("display_name", String(512), nullable=True),
+        Column("given_name", String(512), nullable=True),
+        Column("family_name", String(512), nullable=True),
+        Column("active", Boolean, nullable=False),
+    ),
     UniqueConstraint("directory_id", "user_name_key"),
     UniqueConstraint("directory_id", "external_id"),
     Index("ix_users_directory_id_id", "directory_id", "id"),
@@ -154,15 +174,10 @@ user_emails = Table(
 groups = Table(
     "groups",
     metadata,
-    Column("id", String(64), primary_key=True),
-    _directory_fk(),
-    Column("external_id", String(512), nullable=True),
-    Column("display_name", String(512), nullable=False),
-    Column("display_name_key", String(512), nullable=False),
-    Column("attributes", JSONDocument, nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("updated_at", UTCDateTime, nullable=False),
+    *_resource_columns(
+        Column("display_name", String(512), nullable=False),
+        Column("display_name_key", String(512), nullable=False),
+    ),
     UniqueConstraint("directory_id", "external_id"),
     Index("ix_groups_directory_id_display_name_key", "directory_id", "display_name_key"),
     Index("ix_groups_directory_id_id", "directory_id", "id"),
@@ -214,21 +229,14 @@ WEBHOOK_STATES = ("active", "failing", "disabled")
 webhook_cursors = Table(
     "webhook_cursors",
     metadata,
-    Column(
-        "directory_id",
-        String(64),
-        ForeignKey("directories.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _directory_fk(primary_key=True),
     Column("last_acked_sequence", BigInteger, nullable=False, server_default="0"),
     Column("failures", Integer, nullable=False, server_default="0"),
     Column("next_attempt_at", UTCDateTime, nullable=False),
     Column("first_failure_at", UTCDateTime, nullable=True),
     Column("last_error", Text, nullable=True),
     Column("state", String(20), nullable=False, server_default="active"),
-    Column("lease_owner", String(100), nullable=True),
-    Column("lease_token", String(64), nullable=True),
-    Column("lease_expires_at", UTCDateTime, nullable=True),
+    *_lease_columns(),
     CheckConstraint(_in("state", WEBHOOK_STATES), name="state"),
     CheckConstraint("last_acked_sequence >= 0", name="last_acked_sequence"),
     Index("ix_webhook_cursors_next_attempt_at", "next_attempt_at"),
@@ -390,18 +398,11 @@ sync_staged = Table(
 sync_schedules = Table(
     "sync_schedules",
     metadata,
-    Column(
-        "directory_id",
-        String(64),
-        ForeignKey("directories.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _directory_fk(primary_key=True),
     Column("next_sync_at", UTCDateTime, nullable=False),
     Column("last_requested_at", UTCDateTime, nullable=True),
     Column("failures", Integer, nullable=False, server_default="0"),
-    Column("lease_owner", String(100), nullable=True),
-    Column("lease_token", String(64), nullable=True),
-    Column("lease_expires_at", UTCDateTime, nullable=True),
+    *_lease_columns(),
     Index("ix_sync_schedules_next_sync_at", "next_sync_at"),
 )
 
