@@ -9,7 +9,7 @@ from scimbridge import ids
 from scimbridge.errors import InvalidRequest, NotFound
 from scimbridge.runtime import Runtime
 from scimbridge.scim.errors import ScimError
-from scimbridge.services import scim
+from scimbridge.services import scim, setup_portal
 from scimbridge.services import setup_links as service
 from scimbridge.services.audit import list_audit_log
 from scimbridge.store import unit_of_work
@@ -97,7 +97,7 @@ class TestResolve:
         with pytest.raises(service.SetupLinkRevoked):
             resolve(runtime, token_of(link))
         with pytest.raises(service.SetupLinkRevoked):
-            service.issue_scim_token(runtime, token_of(link), None)
+            setup_portal.issue_scim_token(runtime, token_of(link), None)
 
     def test_revoke_needs_the_links_own_directory(self, runtime: Runtime) -> None:
         a, b = new_directory(runtime, tenant="a"), new_directory(runtime, tenant="b")
@@ -111,8 +111,8 @@ class TestIssueScimToken:
     def test_issues_rotates_and_is_audited_as_the_link(self, runtime: Runtime) -> None:
         directory = new_directory(runtime)
         link = service.create_setup_link(runtime, directory["id"], actor=TEST_ACTOR)
-        first = service.issue_scim_token(runtime, token_of(link), "203.0.113.9")
-        second = service.issue_scim_token(runtime, token_of(link), "203.0.113.9")
+        first = setup_portal.issue_scim_token(runtime, token_of(link), "203.0.113.9")
+        second = setup_portal.issue_scim_token(runtime, token_of(link), "203.0.113.9")
         assert first["scim_base_url"].endswith(f"/scim/v2/{directory['id']}")
 
         def works(token: str) -> bool:

@@ -4,7 +4,8 @@ A setup link lets a customer's IT admin connect their IdP without the admin toke
 token is ``sbsetup_`` + 32 random bytes (``ids.new_token``), shown once in the link URL
 ``{public_url}/setup/{token}`` and stored only as its SHA-256, like SCIM tokens; the
 lookup is one unique-index probe by that hash, so its timing says nothing about valid
-tokens (there are 256 bits to guess, so no rate limit is needed for safety). A link opens
+tokens. There are 256 bits to guess; the portal still limits failed lookups per address
+and token issues per link (``services/setup_portal.py``), as hygiene. A link opens
 exactly one directory (the one it was made for), expires (7 days unless 1-30 are asked
 for) and can be revoked; an expired or revoked link answers 410 with a reason, an
 unknown one 404, so the portal can tell the IT admin what to ask for.
@@ -25,7 +26,6 @@ from scimbridge.errors import Gone, InvalidRequest, NotFound
 from scimbridge.runtime import Runtime
 from scimbridge.services import audit
 from scimbridge.services.audit import Actor
-from scimbridge.services.directories import rotate_scim_token_in
 from scimbridge.services.lookups import require_directory
 from scimbridge.store import directories as directory_store
 from scimbridge.store import request_log as request_log_store
@@ -221,12 +221,3 @@ def setup_status(runtime: Runtime, token: str) -> dict[str, Any]:
         "expires_at": isoformat(link.expires_at),
         "connection": status,
     }
-
-
-def issue_scim_token(runtime: Runtime, token: str, address: str | None) -> dict[str, Any]:
-    """Issue (or rotate) the directory's SCIM token, audited as the setup link."""
-    with unit_of_work.write(runtime.engine) as connection:
-        link, record = resolve_setup_link(connection, token, runtime.clock.now())
-        actor = audit.setup_link_actor(link.id, address)
-        scim_token = rotate_scim_token_in(connection, runtime, record.id, actor)
-    return {"scim_token": scim_token, "scim_base_url": runtime.scim_base_url(record.id)}
