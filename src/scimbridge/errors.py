@@ -21,6 +21,8 @@ the admin API never calls the SCIM write path.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ScimbridgeError(Exception):
     status = 500
@@ -29,6 +31,11 @@ class ScimbridgeError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+    def details(self) -> dict[str, Any]:
+        """Fields the admin API adds to ``{"error": {"code", "message", …}}`` beside the
+        message, for a client that acts on them (e.g. each CSV problem with its line)."""
+        return {}
 
 
 class NotFound(ScimbridgeError):

@@ -59,11 +59,16 @@ def is_scim_path(path: str) -> bool:
 
 
 def error_response(
-    path: str, status: int, message: str, code: str, scim_type: str | None = None
+    path: str,
+    status: int,
+    message: str,
+    code: str,
+    scim_type: str | None = None,
+    details: dict[str, Any] | None = None,
 ) -> Response:
     if is_scim_path(path):
         return scim_response(ScimError(status, message, scim_type).to_body(), status)
-    return json_response({"error": {"code": code, "message": message}}, status)
+    return json_response({"error": {"code": code, "message": message, **(details or {})}}, status)
 
 
 _CODES = {
@@ -155,7 +160,9 @@ def _www_authenticate(status: int) -> dict[str, str] | None:
 
 async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ScimbridgeError)
-    response = error_response(request.url.path, exc.status, exc.message, exc.code)
+    response = error_response(
+        request.url.path, exc.status, exc.message, exc.code, details=exc.details()
+    )
     if exc.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="scimbridge"'
     if isinstance(exc, TooManyRequests):

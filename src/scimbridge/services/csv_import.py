@@ -49,6 +49,15 @@ class InvalidFile(InvalidRequest):
         super().__init__(message)
         self.problems = tuple(problems)
 
+    def details(self) -> dict[str, Any]:
+        """Each problem as ``{"line", "column", "message"}`` (``column`` null when the
+        problem is the row's or the file's), so a client can point at it."""
+        return {
+            "problems": [
+                {"line": p.line, "column": p.column, "message": p.message} for p in self.problems
+            ]
+        }
+
 
 def import_csv(
     runtime: Runtime,
