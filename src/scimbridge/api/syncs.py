@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from scimbridge.api.deps import require_admin
+from scimbridge.api.deps import AdminCall, require_admin, require_admin_call
 from scimbridge.api.responses import json_response
 from scimbridge.api.uploads import receive_upload
 from scimbridge.runtime import Runtime
@@ -21,13 +21,15 @@ from scimbridge.services.sync_runs import list_runs
 
 router = APIRouter(prefix="/api/v1/directories", tags=["syncs"])
 Admin = Annotated[Runtime, Depends(require_admin)]
+AdminAction = Annotated[AdminCall, Depends(require_admin_call)]
 
 
 @router.post("/{directory_id}/sync", status_code=202)
-async def request_sync(directory_id: str, runtime: Admin) -> Response:
-    return json_response(
-        await run_in_threadpool(sync_requests.request_sync, runtime, directory_id), 202
+async def request_sync(directory_id: str, call: AdminAction) -> Response:
+    queued = await run_in_threadpool(
+        lambda: sync_requests.request_sync(call.runtime, directory_id, actor=call.actor)
     )
+    return json_response(queued, 202)
 
 
 @router.get("/{directory_id}/syncs")

@@ -3,6 +3,11 @@
 Each action calls the same ``services/`` function as the JSON API and is audited there
 with the session as actor. A token, setup link or generated webhook secret is rendered
 once, in the answer to the POST that made it (``no-store``), never on a later page.
+
+A pull directory (google, ldap, csv) has no SCIM card: nothing pushes to it, so its SCIM
+token is never shown. It has instead its connection form (``connection_forms.py``; no
+secret is ever rendered), "Sync now" (``services.sync_requests``, audited) or, for csv,
+the way to the upload page, and its schedule and guard settings.
 """
 
 from __future__ import annotations
@@ -12,13 +17,16 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from scimbridge.errors import InvalidRequest
-from scimbridge.services import console_directories, setup_links, webhook_test
+from scimbridge.connectors import registry
+from scimbridge.errors import Conflict, InvalidRequest, TooManyRequests
+from scimbridge.services import console_directories, setup_links, sync_requests, webhook_test
 from scimbridge.services import directories as service
 from scimbridge.services.console_data import pretty_json
 from scimbridge.services.directories import PULL_PROVIDERS, DirectoryInput, available_providers
 from scimbridge.store.tables import DIRECTORY_STATES, PROVIDERS
+from scimbridge.web.console import connection_forms, sync_settings
 from scimbridge.web.console.base import PAGE_SIZE, TEMPLATES, Page, console_page, redirect
+from scimbridge.web.console.connection_forms import FormState
 
 PROVIDER_NAMES = TEMPLATES.globals["provider_names"] = {
     "okta": "Okta",
@@ -103,7 +111,8 @@ async def create_directory(page: Page) -> Response:
             error=error.message,
         )
     once = {
-        "scim_token": created.get("scim_token"),
+        # A pull directory takes no SCIM push: its token is of no use to anyone.
+        "scim_token": None if created["provider"] in PULL_PROVIDERS else created["scim_token"],
         "webhook_secret": created.get("webhook_secret"),
     }
     return await _directory_page(page, created["id"], once=once, notice="Directory created.")
@@ -123,6 +132,7 @@ async def _directory_page(
     links = await page.db(setup_links.list_setup_links, page.runtime, directory_id)
     mapping = directory["attribute_map"]  # the effective map: provider defaults included
     extra.setdefault("map_text", "\n".join(f"{k} = {v}" for k, v in mapping.items()))
+    extra.update(_pull_context(page, directory, extra.pop("connection_state", None)))
     return page.render(
         "console/directory.html",
         status,
@@ -135,6 +145,38 @@ async def _directory_page(
         tab="overview",
         **extra,
     )
+
+
+def _pull_context(page: Page, directory: dict[str, Any], state: FormState | None) -> dict[str, Any]:
+    """What the overview of a pull directory adds: its connection form and sync card."""
+    form = connection_forms.form_for(directory["provider"])
+    if directory["provider"] not in PULL_PROVIDERS or form is None:
+        return {"pull": False}
+    connector = registry.connector_for(directory["provider"])
+    sync = directory.get("sync") or {}
+    return {
+        "pull": True,
+        "connection_form": form,
+        "connection_state": state or connection_forms.stored_state(form, directory["connection"]),
+        "fetches": connector is not None and connector.open_source is not None,
+        "configured": bool(directory.get("connection")),
+        "sync": sync,
+        "last_run": sync.get("last_run"),
+        "interval_minutes": sync_settings.minutes(sync.get("interval_seconds") or 0),
+        "bounds": {
+            "minutes": (sync_settings.MINUTES_LOW, sync_settings.MINUTES_HIGH),
+            "percent": (sync_settings.PERCENT_LOW, sync_settings.PERCENT_HIGH),
+            "users": (sync_settings.MIN_USERS_LOW, sync_settings.MIN_USERS_HIGH),
+        },
+        "cooldown": int(page.runtime.settings.sync_cooldown_seconds),
+    }
+
+
+def _submitted(page: Page) -> dict[str, str]:
+    """The POSTed fields as text, unstripped (a password may end in a space)."""
+    if page.form is None:
+        return {}
+    return {key: value for key, value in page.form.multi_items() if isinstance(value, str)}
 
 
 @console_page
@@ -255,6 +297,76 @@ async def send_test_event(page: Page) -> Response:
     return await _directory_page(page, directory_id, test_result=result)
 
 
+@console_page
+async def save_connection(page: Page) -> Response:
+    """Save the connection form; the connector's refusal comes back with the page (400)
+    and the non-secret values as typed."""
+    directory_id = page.param("directory_id")
+    directory = await page.db(service.get_directory, page.runtime, directory_id)
+    form = connection_forms.form_for(directory["provider"])
+    if form is None:
+        raise InvalidRequest(f"a {directory['provider']} directory takes no connection")
+    submitted = _submitted(page)
+    stored = directory.get("connection")
+    try:
+        connection = connection_forms.to_connection(form, submitted, stored)
+        await page.db(
+            service.update_directory,
+            page.runtime,
+            directory_id,
+            {"connection": connection},
+            actor=page.session.actor,
+        )
+    except (InvalidRequest, ValueError) as error:
+        return await _directory_page(
+            page,
+            directory_id,
+            status=400,
+            connection_error=getattr(error, "message", str(error)),
+            connection_state=connection_forms.submitted_state(form, submitted, stored),
+        )
+    first = not stored and directory["provider"] != "csv"
+    notice = "Connection saved: the first sync starts now." if first else "Connection saved."
+    return await _directory_page(page, directory_id, notice=notice)
+
+
+@console_page
+async def sync_now(page: Page) -> Response:
+    """Queue a sync (``POST …/sync``'s service, audited); the cooldown's 429 says the wait."""
+    directory_id = page.param("directory_id")
+    try:
+        await page.db(
+            sync_requests.request_sync, page.runtime, directory_id, actor=page.session.actor
+        )
+    except TooManyRequests as error:
+        cooldown = int(page.runtime.settings.sync_cooldown_seconds)
+        message = (
+            f"Not queued: a sync was requested less than {cooldown} s ago. "
+            f"Try again in {error.retry_after} s."
+        )
+        return await _directory_page(page, directory_id, status=429, sync_error=message)
+    except (Conflict, InvalidRequest) as error:
+        return await _directory_page(
+            page, directory_id, status=error.status, sync_error=error.message
+        )
+    notice = "Sync queued: the worker starts it in a moment. Reload this page to see the result."
+    return await _directory_page(page, directory_id, sync_notice=notice)
+
+
+@console_page
+async def update_sync_settings(page: Page) -> Response:
+    directory_id = page.param("directory_id")
+    try:
+        changes = sync_settings.settings_changes(_submitted(page))
+        await page.db(
+            service.update_directory, page.runtime, directory_id, changes, actor=page.session.actor
+        )
+    except (InvalidRequest, ValueError) as error:
+        message = getattr(error, "message", str(error))
+        return await _directory_page(page, directory_id, status=400, settings_error=message)
+    return await _directory_page(page, directory_id, sync_notice="Sync settings saved.")
+
+
 ROUTES: list[BaseRoute] = [
     Route("/admin", home, methods=["GET"]),
     Route("/admin/directories", directory_list, methods=["GET"]),
@@ -271,4 +383,9 @@ ROUTES: list[BaseRoute] = [
     Route("/admin/directories/{directory_id}/settings", update_settings, methods=["POST"]),
     Route("/admin/directories/{directory_id}/attribute-map", attribute_map, methods=["POST"]),
     Route("/admin/directories/{directory_id}/webhook-test", send_test_event, methods=["POST"]),
+    Route("/admin/directories/{directory_id}/connection", save_connection, methods=["POST"]),
+    Route("/admin/directories/{directory_id}/sync", sync_now, methods=["POST"]),
+    Route(
+        "/admin/directories/{directory_id}/sync-settings", update_sync_settings, methods=["POST"]
+    ),
 ]
