@@ -407,6 +407,8 @@ def update_directory(
             delivery_store.resume_cursor(connection, directory_id, now)
         if values.get("state") == "active":
             delivery_store.resume_cursor(connection, directory_id, now)
+        before = sync_store.directory_settings(connection, directory_id)
+        sync_before = {key: getattr(before, key) for key in SYNC_SETTINGS} if before else None
         if values:
             values["updated_at"] = now
             store.update_directory(connection, current.id, values)
@@ -416,7 +418,7 @@ def update_directory(
             actor,
             "directory.updated",
             directory_id=directory_id,
-            details={"changed": audit.directory_changes(current, values)},
+            details={"changed": audit.directory_changes(current, values, sync_before)},
         )
         body = directory_object(runtime, connection, _require(connection, directory_id))
     if generated_secret:
