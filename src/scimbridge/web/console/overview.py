@@ -17,7 +17,7 @@ from scimbridge.connectors import registry
 from scimbridge.services import directories as service
 from scimbridge.services import setup_links
 from scimbridge.services.directories import PULL_PROVIDERS
-from scimbridge.web.console import connection_forms, sync_settings
+from scimbridge.web.console import connection_forms, connection_providers, sync_settings
 from scimbridge.web.console.base import TEMPLATES, Page
 from scimbridge.web.console.connection_forms import FormState
 
@@ -74,7 +74,7 @@ async def directory_page(
 
 def pull_context(page: Page, directory: dict[str, Any], state: FormState | None) -> dict[str, Any]:
     """What the overview of a pull directory adds: its connection form and sync card."""
-    form = connection_forms.form_for(directory["provider"])
+    form = connection_providers.form_for(directory["provider"])
     if directory["provider"] not in PULL_PROVIDERS or form is None:
         return {"pull": False}
     connector = registry.connector_for(directory["provider"])

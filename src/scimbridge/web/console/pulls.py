@@ -11,7 +11,7 @@ from starlette.routing import BaseRoute, Route
 from scimbridge.errors import Conflict, InvalidRequest, TooManyRequests
 from scimbridge.services import directories as service
 from scimbridge.services import sync_requests
-from scimbridge.web.console import connection_forms, sync_settings
+from scimbridge.web.console import connection_forms, connection_providers, sync_settings
 from scimbridge.web.console.base import Page, console_page
 from scimbridge.web.console.overview import directory_page, update
 
@@ -29,7 +29,7 @@ async def save_connection(page: Page) -> Response:
     and the non-secret values as typed."""
     directory_id = page.param("directory_id")
     directory = await page.db(service.get_directory, page.runtime, directory_id)
-    form = connection_forms.form_for(directory["provider"])
+    form = connection_providers.form_for(directory["provider"])
     if form is None:
         raise InvalidRequest(f"a {directory['provider']} directory takes no connection")
     submitted = _submitted(page)
@@ -52,7 +52,8 @@ async def save_connection(page: Page) -> Response:
 
 @console_page
 async def sync_now(page: Page) -> Response:
-    """Queue a sync (``POST …/sync``'s service, audited); the cooldown's 429 says the wait."""
+    """Queue a sync (``POST …/sync``'s service, audited); the cooldown's 429 says the wait.
+    A push or csv directory has no Sync now button: a POST for one gets the error page."""
     directory_id = page.param("directory_id")
     try:
         await page.db(
@@ -65,10 +66,8 @@ async def sync_now(page: Page) -> Response:
             f"Try again in {error.retry_after} s."
         )
         return await directory_page(page, directory_id, status=429, sync_error=message)
-    except (Conflict, InvalidRequest) as error:
-        return await directory_page(
-            page, directory_id, status=error.status, sync_error=error.message
-        )
+    except Conflict as error:  # no connection yet, inactive, or a run under way
+        return await directory_page(page, directory_id, status=409, sync_error=error.message)
     notice = "Sync queued: the worker starts it in a moment. Reload this page to see the result."
     return await directory_page(page, directory_id, sync_notice=notice)
 
