@@ -166,6 +166,7 @@ def test_an_ldap_connection_the_connector_refuses_comes_back_with_its_error(
     page.select_option("#conn-profile", "active_directory")
     page.click("#save-connection")
     expect(page.locator("#connection-error")).to_contain_text("sends the password unencrypted")
+    expect(page.locator("#connection-error")).to_contain_text("enter again: Bind password")
     expect(page.locator("#conn-url")).to_have_value("ldap://127.0.0.1:9")
     expect(page.locator("#conn-profile")).to_have_value("active_directory")
     expect(page.locator("#conn-bind_password")).to_have_value("")

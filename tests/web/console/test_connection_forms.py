@@ -156,6 +156,7 @@ def test_a_refused_form_keeps_what_was_typed_but_no_secret() -> None:
     assert "bind_password" not in state.values
     assert state.stored_secrets == {"bind_password"}
     assert "hunter2" not in repr(state)
+    assert forms.typed_secrets(providers.LDAP, submitted) == ["Bind password"]
 
 
 def test_a_csv_header_map_round_trips() -> None:

@@ -97,6 +97,14 @@ def submitted_state(
     )
 
 
+def typed_secrets(form: ConnectionForm, submitted: Mapping[str, str]) -> list[str]:
+    """The labels of the secrets a refused form carried: the page does not show them
+    again, so it says which ones to enter again."""
+    return [
+        f.label for f in form.fields if f.kind == "secret" and submitted.get(f.name, "").strip()
+    ]
+
+
 def _number(item: FormField, text: str) -> int | float:
     try:
         return int(text)

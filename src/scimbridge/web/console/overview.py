@@ -35,6 +35,12 @@ PROVIDER_NAMES = TEMPLATES.globals["provider_names"] = {
 }
 
 
+def fetches(provider: str) -> bool:
+    """Whether the provider's directories are fetched (Sync now), not only imported (csv)."""
+    connector = registry.connector_for(provider)
+    return connector is not None and connector.open_source is not None
+
+
 async def update(page: Page, directory_id: str, changes: dict[str, Any]) -> dict[str, Any]:
     """``update_directory`` as the session's admin (audited there)."""
     updated: dict[str, Any] = await page.db(
@@ -77,13 +83,12 @@ def pull_context(page: Page, directory: dict[str, Any], state: FormState | None)
     form = connection_providers.form_for(directory["provider"])
     if directory["provider"] not in PULL_PROVIDERS or form is None:
         return {"pull": False}
-    connector = registry.connector_for(directory["provider"])
     sync = directory.get("sync") or {}
     return {
         "pull": True,
         "connection_form": form,
         "connection_state": state or connection_forms.stored_state(form, directory["connection"]),
-        "fetches": connector is not None and connector.open_source is not None,
+        "fetches": fetches(directory["provider"]),
         "configured": bool(directory.get("connection")),
         "sync": sync,
         "last_run": sync.get("last_run"),

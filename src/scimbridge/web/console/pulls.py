@@ -13,7 +13,7 @@ from scimbridge.services import directories as service
 from scimbridge.services import sync_requests
 from scimbridge.web.console import connection_forms, connection_providers, sync_settings
 from scimbridge.web.console.base import Page, console_page
-from scimbridge.web.console.overview import directory_page, update
+from scimbridge.web.console.overview import directory_page, fetches, update
 
 
 def _submitted(page: Page) -> dict[str, str]:
@@ -38,14 +38,18 @@ async def save_connection(page: Page) -> Response:
         connection = connection_forms.to_connection(form, submitted, stored)
         await update(page, directory_id, {"connection": connection})
     except (InvalidRequest, ValueError) as error:
+        message = getattr(error, "message", str(error))
+        typed = connection_forms.typed_secrets(form, submitted)
+        if typed:
+            message += f". Not kept, enter again: {', '.join(typed)}."
         return await directory_page(
             page,
             directory_id,
             status=400,
-            connection_error=getattr(error, "message", str(error)),
+            connection_error=message,
             connection_state=connection_forms.submitted_state(form, submitted, stored),
         )
-    first = not stored and directory["provider"] != "csv"
+    first = not stored and fetches(directory["provider"])
     notice = "Connection saved: the first sync starts now." if first else "Connection saved."
     return await directory_page(page, directory_id, notice=notice)
 
