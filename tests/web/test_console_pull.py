@@ -99,6 +99,7 @@ def test_a_google_directory_from_new_to_synced_users(
     expect(page.locator("#once-scim-token")).to_have_count(0)
     expect(page.locator("#next-step")).to_contain_text("enter the connection below")
     expect(page.locator("#sync-now")).to_be_disabled()
+    screenshot(page, "pull-google-new")
 
     page.fill("#conn-service_account", json.dumps(key_file, indent=2))
     page.fill("#conn-subject", "admin@example.com")
