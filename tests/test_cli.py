@@ -270,3 +270,30 @@ def test_cli_actions_are_audited_as_the_os_user(databases) -> None:
     text = str([tuple(row) for row in rows])
     for secret in (created["scim_token"], rotated["scim_token"], link_body["url"]):
         assert secret not in text
+
+
+def test_a_cli_sync_is_audited_as_the_cli_user(databases) -> None:
+    """``directories sync`` runs in the CLI process; the request is on record with the
+    operating-system user as actor even when the run then fails."""
+    from scimbridge.services.audit import list_audit_log
+    from scimbridge.store.engine import create_db_engine
+    from tests.support.runtime import make_runtime
+
+    url = databases.empty_url()
+    connection = {"url": "ldap://127.0.0.1:9", "allow_insecure": True, "user_base_dn": "dc=x"}
+    create = ("directories", "create", "--name", "L", "--tenant", "l", "--provider", "ldap")
+    created = run(url, *create, "--connection", json.dumps(connection))
+    assert created.returncode == 0, created.stderr
+    directory_id = json.loads(created.stdout)["id"]
+    synced = run(url, "directories", "sync", directory_id)
+    assert synced.returncode == 1  # nothing listens on port 9
+    assert json.loads(synced.stdout)["error"]["kind"] == "unreachable"
+    engine = create_db_engine(url)
+    try:
+        entries, _ = list_audit_log(
+            make_runtime(engine), after=None, limit=10, directory_id=directory_id
+        )
+    finally:
+        engine.dispose()
+    requested = [e for e in entries if e["action"] == "directory.sync_requested"]
+    assert [(e["actor"]["kind"], e["details"]) for e in requested] == [("cli", {"runs_in": "cli"})]

@@ -262,9 +262,10 @@ def cmd_directories(args: argparse.Namespace, settings: Settings) -> int:
 def _pull_action(runtime: Runtime, args: argparse.Namespace) -> int:
     """``sync``, ``import`` and ``approve`` run here, in this process, under the
     directory's sync lease (a worker syncing it at the same moment makes this a 409)."""
-    from scimbridge.services import csv_import, sync_approval, syncs
+    from scimbridge.services import csv_import, sync_approval, sync_requests, syncs
 
     if args.action == "sync":
+        sync_requests.record_direct_sync(runtime, args.id, actor=cli_actor())
         run = syncs.sync_directory(runtime, args.id, trigger="manual", owner="cli")
     elif args.action == "approve":
         run = sync_approval.approve(runtime, args.id, args.run, cli_actor())

@@ -149,7 +149,8 @@ def test_invalid_file_is_400_with_line_numbers_and_nothing_applied(
     assert error["code"] == "invalid_file"
     assert "line 3" in error["message"]
     problems = error["problems"]  # the same, one object each, for a client to point at
-    assert problems and {p["line"] for p in problems} == {3}
+    assert problems
+    assert {p["line"] for p in problems} == {3}
     assert all(set(p) == {"line", "column", "message"} and p["message"] for p in problems)
     assert listed(admin, directory_id, "users") == []
     assert EventLog(admin, directory_id).new() == []

@@ -131,10 +131,10 @@ def test_two_workers_never_sync_one_directory_at_once(runtime: Runtime) -> None:
 def test_manual_request_cooldown_and_trigger(runtime: Runtime) -> None:
     directory_id = ldap_directory(runtime, "m", FakeSource(people=[person(1)]))
     SyncWorker(runtime).run_once()
-    queued = sync_requests.request_sync(runtime, directory_id)
+    queued = sync_requests.request_sync(runtime, directory_id, actor=TEST_ACTOR)
     assert queued["status"] == "queued"
     with pytest.raises(TooManyRequests) as refused:
-        sync_requests.request_sync(runtime, directory_id)
+        sync_requests.request_sync(runtime, directory_id, actor=TEST_ACTOR)
     assert 1 <= refused.value.retry_after <= 60
     assert SyncWorker(runtime).run_once() == directory_id
     assert runs(runtime, directory_id)[0]["trigger"] == "manual"
@@ -147,7 +147,7 @@ def test_a_request_made_during_a_run_is_kept_for_the_next_run(runtime: Runtime) 
     directory_id = ldap_directory(runtime, "during", source)
     worker = SyncWorker(runtime, owner="w1")
     with running(worker, source):
-        sync_requests.request_sync(runtime, directory_id)
+        sync_requests.request_sync(runtime, directory_id, actor=TEST_ACTOR)
     assert worker.run_once() == directory_id
     assert [r["trigger"] for r in runs(runtime, directory_id)] == ["manual", "scheduled"]
     assert worker.run_once() is None  # the request was served once, then the interval
@@ -156,7 +156,7 @@ def test_a_request_made_during_a_run_is_kept_for_the_next_run(runtime: Runtime) 
 def test_csv_directories_are_not_synced(runtime: Runtime) -> None:
     directory_id = make_pull_directory(runtime)
     with pytest.raises(InvalidRequest, match="import"):
-        sync_requests.request_sync(runtime, directory_id)
+        sync_requests.request_sync(runtime, directory_id, actor=TEST_ACTOR)
     assert SyncWorker(runtime).run_once() is None
 
 

@@ -71,3 +71,21 @@ def test_a_token_in_the_webhook_url_query_is_not_recorded(engine: Engine) -> Non
     assert "s3cr3t-value" not in str(data)
     assert data[1]["details"]["webhook_url"].startswith("https://hooks.example.com/in?api_token=")
     assert "team=7" in data[0]["details"]["changed"]["webhook_url"]["new"]
+
+
+def test_sync_settings_changes_are_recorded_with_old_and_new(engine: Engine) -> None:
+    """The record carries no sync settings: their old values come from the settings row
+    (a PATCH of ``sync_interval_seconds`` once failed here with a 500)."""
+    runtime = make_runtime(engine)
+    directory = new_directory(runtime, provider="csv")
+    service.update_directory(
+        runtime,
+        directory["id"],
+        {"sync_interval_seconds": 2700, "guard_percent": 20},
+        actor=TEST_ACTOR,
+    )
+    data, _ = list_audit_log(runtime, after=None, limit=1, directory_id=directory["id"])
+    assert data[0]["details"]["changed"] == {
+        "sync_interval_seconds": {"old": 1800, "new": 2700},
+        "guard_percent": {"old": 10, "new": 20},
+    }

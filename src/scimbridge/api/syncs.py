@@ -8,27 +8,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from scimbridge.api.deps import AdminCall, require_admin, require_admin_call
-from scimbridge.api.responses import json_response
+from scimbridge.api.deps import Admin, AdminAction, Limit
+from scimbridge.api.responses import json_response, list_response
 from scimbridge.api.uploads import receive_upload
-from scimbridge.runtime import Runtime
 from scimbridge.services import csv_import, sync_approval, sync_requests, syncs
 from scimbridge.services.sync_runs import list_runs
 
 router = APIRouter(prefix="/api/v1/directories", tags=["syncs"])
-Admin = Annotated[Runtime, Depends(require_admin)]
-Acting = Annotated[AdminCall, Depends(require_admin_call)]
 
 
 @router.post("/{directory_id}/sync", status_code=202)
-async def request_sync(directory_id: str, runtime: Admin) -> Response:
-    return json_response(
-        await run_in_threadpool(sync_requests.request_sync, runtime, directory_id), 202
+async def request_sync(directory_id: str, call: AdminAction) -> Response:
+    queued = await run_in_threadpool(
+        lambda: sync_requests.request_sync(call.runtime, directory_id, actor=call.actor)
     )
+    return json_response(queued, 202)
 
 
 @router.get("/{directory_id}/syncs")
@@ -36,12 +34,12 @@ async def list_syncs(
     directory_id: str,
     runtime: Admin,
     after: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    limit: Limit = 10,
 ) -> Response:
     data, cursor = await run_in_threadpool(
         lambda: list_runs(runtime, directory_id, after=after, limit=limit)
     )
-    return json_response({"data": data, "list_metadata": {"after": cursor}})
+    return list_response(data, cursor)
 
 
 @router.get("/{directory_id}/syncs/{run_id}")
@@ -50,7 +48,7 @@ async def get_sync(directory_id: str, run_id: str, runtime: Admin) -> Response:
 
 
 @router.post("/{directory_id}/syncs/{run_id}/approve")
-async def approve_sync(directory_id: str, run_id: str, call: Acting) -> Response:
+async def approve_sync(directory_id: str, run_id: str, call: AdminAction) -> Response:
     return json_response(
         await run_in_threadpool(
             sync_approval.approve, call.runtime, directory_id, run_id, call.actor
@@ -62,7 +60,7 @@ async def approve_sync(directory_id: str, run_id: str, call: Acting) -> Response
 async def import_file(
     directory_id: str,
     request: Request,
-    call: Acting,
+    call: AdminAction,
     dry_run: bool = False,
     mode: Annotated[str, Query(pattern="^(snapshot|upsert)$")] = "snapshot",
 ) -> Response:

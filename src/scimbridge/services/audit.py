@@ -10,6 +10,7 @@ admin credential is named by a short fingerprint of its stored hash.
 from __future__ import annotations
 
 import getpass
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -119,8 +120,12 @@ _SECRET_COLUMNS = {
 }
 
 
-def directory_changes(current: DirectoryRecord, values: dict[str, Any]) -> dict[str, Any]:
-    """``{field: {"old", "new"}}`` for plain fields, ``{field: "changed"}`` for secrets."""
+def directory_changes(
+    current: DirectoryRecord, values: dict[str, Any], previous: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """``{field: {"old", "new"}}`` for plain fields, ``{field: "changed"}`` for secrets.
+    ``previous`` holds the old values of columns the record does not carry (a pull
+    directory's sync settings)."""
     changed: dict[str, Any] = {}
     for column, new in values.items():
         if column == "updated_at":
@@ -128,7 +133,7 @@ def directory_changes(current: DirectoryRecord, values: dict[str, Any]) -> dict[
         if column in _SECRET_COLUMNS:
             changed[_SECRET_COLUMNS[column]] = CHANGED
             continue
-        old = getattr(current, column)
+        old = previous[column] if previous and column in previous else getattr(current, column)
         if isinstance(old, tuple):  # portal_attribute_allowlist: a list once written
             old = list(old)
         if old != new:

@@ -185,6 +185,19 @@ def validate_connection(provider: str, connection: object) -> dict[str, Any] | N
         raise InvalidRequest(f"connection: {error}") from None
 
 
+def initial_connection(provider: str, connection: object) -> dict[str, Any] | None:
+    """The connection a directory is created with. A pull directory may be created
+    without one (the console asks for it on the next page): when the connector cannot
+    work from an empty connection (google, ldap), nothing is stored and the directory is
+    not scheduled until a connection is saved (:func:`update_directory`)."""
+    if connection is None and provider in PULL_PROVIDERS:
+        try:
+            return validate_connection(provider, None)
+        except InvalidRequest:
+            return None
+    return validate_connection(provider, connection)
+
+
 def decrypted_connection(runtime: Runtime, ciphertext: str | None) -> dict[str, Any]:
     """The stored connection in clear, for the engine only (never for an answer)."""
     if not ciphertext:
@@ -271,6 +284,7 @@ def create_directory(runtime: Runtime, data: DirectoryInput, *, actor: Actor) ->
     token = ids.scim_token()
     directory_id = ids.directory_id()
     box = runtime.secret_box
+    checked_connection = initial_connection(data.provider, data.connection)
     with unit_of_work.write(runtime.engine) as connection:
         store.insert_directory(
             connection,
@@ -282,9 +296,7 @@ def create_directory(runtime: Runtime, data: DirectoryInput, *, actor: Actor) ->
             webhook_url=webhook_url,
             webhook_secret_ciphertext=box.encrypt(secret) if secret else None,
             attribute_map=validate_attribute_map(data.attribute_map or {}),
-            connection_ciphertext=_encrypt_json(
-                runtime, validate_connection(data.provider, data.connection)
-            ),
+            connection_ciphertext=_encrypt_json(runtime, checked_connection),
             now=runtime.clock.now(),
             deprovision_policy=policy,
             portal_attribute_allowlist=validate_portal_allowlist(
@@ -294,7 +306,7 @@ def create_directory(runtime: Runtime, data: DirectoryInput, *, actor: Actor) ->
         delivery_store.create_cursor(connection, directory_id, 0, runtime.clock.now())
         if sync_values:
             store.update_directory(connection, directory_id, sync_values)
-        if data.provider in PULL_PROVIDERS:
+        if data.provider in PULL_PROVIDERS and checked_connection is not None:
             sync_store.ensure_schedule(connection, directory_id, runtime.clock.now())
         record = require_directory(connection, directory_id)
         audit.record(
@@ -375,6 +387,9 @@ def update_directory(
             )
             checked = validate_connection(current.provider, incoming)
             values["connection_ciphertext"] = _encrypt_json(runtime, checked)
+            if checked is not None:
+                # The first connection of a directory created without one: due now.
+                sync_store.ensure_schedule(connection, directory_id, now)
         if "webhook_url" in changes:
             url = changes["webhook_url"]
             values["webhook_url"] = url or None
@@ -393,6 +408,8 @@ def update_directory(
             delivery_store.resume_cursor(connection, directory_id, now)
         if values.get("state") == "active":
             delivery_store.resume_cursor(connection, directory_id, now)
+        before = sync_store.directory_settings(connection, directory_id)
+        sync_before = {key: getattr(before, key) for key in SYNC_SETTINGS} if before else None
         if values:
             values["updated_at"] = now
             store.update_directory(connection, current.id, values)
@@ -402,7 +419,7 @@ def update_directory(
             actor,
             "directory.updated",
             directory_id=directory_id,
-            details={"changed": audit.directory_changes(current, values)},
+            details={"changed": audit.directory_changes(current, values, sync_before)},
         )
         body = directory_object(runtime, connection, require_directory(connection, directory_id))
     if generated_secret:

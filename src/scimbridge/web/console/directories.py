@@ -3,6 +3,8 @@
 Each action calls the same ``services/`` function as the JSON API and is audited there
 with the session as actor. A token, setup link or generated webhook secret is rendered
 once, in the answer to the POST that made it (``no-store``), never on a later page.
+The overview itself is rendered by ``overview.py``; a pull directory's own actions
+(connection, Sync now, schedule) are in ``pulls.py``.
 """
 
 from __future__ import annotations
@@ -18,20 +20,8 @@ from scimbridge.services import directories as service
 from scimbridge.services.console_data import pretty_json
 from scimbridge.services.directories import PULL_PROVIDERS, DirectoryInput, available_providers
 from scimbridge.store.tables import DIRECTORY_STATES, PROVIDERS
-from scimbridge.web.console.base import PAGE_SIZE, TEMPLATES, Page, console_page, redirect
-
-PROVIDER_NAMES = TEMPLATES.globals["provider_names"] = {
-    "okta": "Okta",
-    "entra": "Microsoft Entra ID",
-    "onelogin": "OneLogin",
-    "jumpcloud": "JumpCloud",
-    "ping": "Ping Identity",
-    "rippling": "Rippling",
-    "generic": "Generic SCIM 2.0",
-    "google": "Google Workspace",
-    "ldap": "LDAP",
-    "csv": "CSV upload",
-}
+from scimbridge.web.console.base import PAGE_SIZE, Page, console_page, redirect
+from scimbridge.web.console.overview import PROVIDER_NAMES, directory_page, update
 
 
 @console_page
@@ -103,43 +93,16 @@ async def create_directory(page: Page) -> Response:
             error=error.message,
         )
     once = {
-        "scim_token": created.get("scim_token"),
+        # A pull directory takes no SCIM push: its token is of no use to anyone.
+        "scim_token": None if created["provider"] in PULL_PROVIDERS else created["scim_token"],
         "webhook_secret": created.get("webhook_secret"),
     }
-    return await _directory_page(page, created["id"], once=once, notice="Directory created.")
-
-
-async def _directory_page(
-    page: Page,
-    directory_id: str,
-    *,
-    status: int = 200,
-    once: dict[str, Any] | None = None,
-    notice: str | None = None,
-    error: str | None = None,
-    **extra: Any,
-) -> Response:
-    directory = await page.db(service.get_directory, page.runtime, directory_id)
-    links = await page.db(setup_links.list_setup_links, page.runtime, directory_id)
-    mapping = directory["attribute_map"]  # the effective map: provider defaults included
-    extra.setdefault("map_text", "\n".join(f"{k} = {v}" for k, v in mapping.items()))
-    return page.render(
-        "console/directory.html",
-        status,
-        directory=directory,
-        links=links,
-        once=once or {},
-        notice=notice,
-        error=error,
-        provider_names=PROVIDER_NAMES,
-        tab="overview",
-        **extra,
-    )
+    return await directory_page(page, created["id"], once=once, notice="Directory created.")
 
 
 @console_page
 async def directory_detail(page: Page) -> Response:
-    return await _directory_page(page, page.param("directory_id"))
+    return await directory_page(page, page.param("directory_id"))
 
 
 @console_page
@@ -149,7 +112,7 @@ async def rotate_token(page: Page) -> Response:
         service.rotate_scim_token, page.runtime, directory_id, actor=page.session.actor
     )
     notice = "SCIM token rotated: the old one no longer works."
-    return await _directory_page(page, directory_id, once={"scim_token": token}, notice=notice)
+    return await directory_page(page, directory_id, once={"scim_token": token}, notice=notice)
 
 
 @console_page
@@ -166,8 +129,8 @@ async def create_setup_link(page: Page) -> Response:
         )
     except (InvalidRequest, ValueError) as error:
         message = getattr(error, "message", "expires_in_days must be a whole number")
-        return await _directory_page(page, directory_id, status=400, error=message)
-    return await _directory_page(
+        return await directory_page(page, directory_id, status=400, error=message)
+    return await directory_page(
         page, directory_id, once={"setup_link": link["url"]}, notice="Setup link created."
     )
 
@@ -197,13 +160,11 @@ async def update_settings(page: Page) -> Response:
     if page.field("webhook_secret"):
         changes["webhook_secret"] = page.field("webhook_secret")
     try:
-        updated = await page.db(
-            service.update_directory, page.runtime, directory_id, changes, actor=page.session.actor
-        )
+        updated = await update(page, directory_id, changes)
     except InvalidRequest as error:
-        return await _directory_page(page, directory_id, status=400, error=error.message)
+        return await directory_page(page, directory_id, status=400, error=error.message)
     once = {"webhook_secret": updated.get("webhook_secret")}
-    return await _directory_page(page, directory_id, once=once, notice="Settings saved.")
+    return await directory_page(page, directory_id, once=once, notice="Settings saved.")
 
 
 @console_page
@@ -221,19 +182,13 @@ async def attribute_map(page: Page) -> Response:
             page.field("user_id") or None,
         )
         if page.field("action") == "save":
-            await page.db(
-                service.update_directory,
-                page.runtime,
-                directory_id,
-                {"attribute_map": mapping},
-                actor=page.session.actor,
-            )
-            return await _directory_page(page, directory_id, notice="Attribute map saved.")
+            await update(page, directory_id, {"attribute_map": mapping})
+            return await directory_page(page, directory_id, notice="Attribute map saved.")
     except InvalidRequest as error:
-        return await _directory_page(
+        return await directory_page(
             page, directory_id, status=400, error=error.message, map_text=text
         )
-    return await _directory_page(
+    return await directory_page(
         page,
         directory_id,
         map_text=text,
@@ -251,8 +206,8 @@ async def send_test_event(page: Page) -> Response:
             page.runtime, directory_id, actor=page.session.actor
         )
     except InvalidRequest as error:
-        return await _directory_page(page, directory_id, status=400, error=error.message)
-    return await _directory_page(page, directory_id, test_result=result)
+        return await directory_page(page, directory_id, status=400, error=error.message)
+    return await directory_page(page, directory_id, test_result=result)
 
 
 ROUTES: list[BaseRoute] = [

@@ -22,6 +22,23 @@ async def _render(page: Page, template: str, tab: str, **context: Any) -> Respon
     return page.render(template, directory=await page.directory(), tab=tab, **context)
 
 
+async def _user_page(
+    page: Page, directory_id: str, *, group: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of the directory's users (or of one group's members) after ``?after=``."""
+    found: tuple[list[dict[str, Any]], str | None] = await page.db(
+        directory_data.list_users,
+        page.runtime,
+        directory_id,
+        limit=PAGE_SIZE,
+        after=page.query("after"),
+        group=group,
+        email=None,
+        active=None,
+    )
+    return found
+
+
 @console_page
 async def user_list(page: Page) -> Response:
     directory_id, search = page.param("directory_id"), page.query("q")
@@ -29,16 +46,7 @@ async def user_list(page: Page) -> Response:
         users = await page.db(console_data.find_users, page.runtime, directory_id, search)
         cursor = None
     else:
-        users, cursor = await page.db(
-            directory_data.list_users,
-            page.runtime,
-            directory_id,
-            limit=PAGE_SIZE,
-            after=page.query("after"),
-            group=None,
-            email=None,
-            active=None,
-        )
+        users, cursor = await _user_page(page, directory_id, group=None)
     return await _render(page, "console/users.html", "users", users=users, cursor=cursor, q=search)
 
 
@@ -75,16 +83,7 @@ async def group_list(page: Page) -> Response:
 async def group_detail(page: Page) -> Response:
     directory_id, group_id = page.param("directory_id"), page.param("group_id")
     group = await page.db(directory_data.get_group, page.runtime, directory_id, group_id)
-    members, cursor = await page.db(
-        directory_data.list_users,
-        page.runtime,
-        directory_id,
-        limit=PAGE_SIZE,
-        after=page.query("after"),
-        group=group_id,
-        email=None,
-        active=None,
-    )
+    members, cursor = await _user_page(page, directory_id, group=group_id)
     return await _render(
         page,
         "console/group.html",
