@@ -99,3 +99,32 @@ def test_a_failed_patch_opens_with_both_bodies_and_the_explanation(
     assert status_of(page, other_url) == 404
     expect(page.locator("[role=alert]")).to_contain_text("not found")
     assert status_of(page, f"{base}/requests/request_unknown") == 404
+
+
+def test_a_cut_body_is_noted_and_a_deleted_user_is_not_linked(
+    page: Page, web_server: RunningServer, screenshot: Shot
+) -> None:
+    with admin_client(web_server) as admin:
+        directory = create_directory(admin)
+        with scim_client(directory) as scim:
+            large = user_resource(title="x" * 9000)
+            created = scim.post("/Users", json=large)
+            assert created.status_code == 201, created.text
+            deleted = scim.delete(f"/Users/{created.json()['id']}")
+            assert deleted.status_code == 204, deleted.text
+        wait_for_requests(admin, directory.id, 2)
+    sign_in(page, web_server)
+    page.goto(f"{web_server.base_url}/admin/directories/{directory.id}/requests")
+    screenshot(page, "requests-log-linked")
+    page.locator("#request-log tr", has_text="POST").locator("a.request-link").click()
+    expect(page.locator("#request-body-truncated")).to_contain_text(
+        f"Truncated ({len(created.request.content):,} bytes in all)"
+    )
+    expect(page.locator("#request-body")).to_contain_text('"title": "xxx')
+    expect(page.locator("#request-subject")).to_contain_text("no longer in this directory")
+    expect(page.locator("#request-subject a")).to_have_count(0)
+    screenshot(page, "requests-detail-truncated")
+    page.click("text=← Request log")
+    page.locator("#request-log tr", has_text="DELETE").locator("a.request-link").click()
+    expect(page.locator("#request-status")).to_have_text("204 No Content")
+    expect(page.locator("#request-body")).to_have_text("No body.")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from scimbridge.web.console.request_view import body, request_view, status_text
+import orjson
+
+from scimbridge.web.console.request_view import body, indent_prefix, request_view, status_text
 
 
 def stored(**overrides: Any) -> dict[str, Any]:
@@ -32,11 +34,11 @@ def test_a_json_body_is_indented_and_keeps_its_size() -> None:
     assert (shown.size, shown.truncated) == (27, False)
 
 
-def test_broken_or_truncated_json_is_shown_as_stored() -> None:
-    broken = body('{"userName": "ada", ', 9000, True)
+def test_broken_json_or_plain_text_is_shown_as_stored() -> None:
+    broken = body('{"userName": "ada", ', 20, False)
     assert not broken.is_json
     assert broken.text == '{"userName": "ada", '
-    assert broken.truncated
+    assert body("userName=ada", 9000, True).text == "userName=ada"
 
 
 def test_an_empty_or_unkept_body_has_no_text() -> None:
@@ -60,3 +62,20 @@ def test_a_failure_carries_the_portal_explanation_and_a_success_none() -> None:
     succeeded = request_view(stored(status=204, error=None), "okta")
     assert succeeded["explanation"] is None
     assert succeeded["status_text"] == "204 No Content"
+
+
+def test_a_cut_json_body_is_indented_as_the_whole_one_would_be() -> None:
+    document = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [
+            {"op": "add", "path": "members", "value": [{"value": f"u{n}"} for n in range(3)]},
+            {"op": "replace", "value": {"displayName": 'a, "b": [c]\\ {}', "tags": [], "o": {}}},
+        ],
+    }
+    whole = orjson.dumps(document).decode()
+    indented = orjson.dumps(document, option=orjson.OPT_INDENT_2).decode()
+    assert indent_prefix(whole) == indented
+    cut = body(whole[:60], 9000, True)
+    assert not cut.is_json
+    assert cut.text is not None
+    assert indented.startswith(cut.text.rstrip())

@@ -26,16 +26,63 @@ class Body:
     truncated: bool  # stored text cut at 8 KiB, or not stored at all
 
 
-def body(text: str | None, size: int, truncated: bool) -> Body:
-    """Indented JSON when the stored text parses; otherwise the text as it was.
+_OPEN = "{["
+_CLOSE = "}]"
 
-    A truncated body is cut mid-document, so it never parses and is shown as stored.
+
+def indent_prefix(text: str) -> str:
+    """Indent the start of a JSON document that was cut (so it does not parse).
+
+    A large group PATCH is exactly the body that gets cut at 8 KiB, and one long line of
+    members is unreadable. This only re-spaces what is there, outside strings: a line
+    after each ``{``, ``[`` and ``,``, two spaces a level, no character added or lost
+    inside a string.
     """
+    out: list[str] = []
+    depth = 0
+    in_string = escaped = just_opened = False
+    for char in text:
+        opened, just_opened = just_opened, False
+        if in_string:
+            out.append(char)
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+            out.append(char)
+        elif char in _OPEN:
+            depth += 1
+            out.append(char + "\n" + "  " * depth)
+            just_opened = True
+        elif char in _CLOSE:
+            depth = max(0, depth - 1)
+            if opened:  # an empty object or array stays on one line: {}
+                out[-1] = out[-1][0] + char
+            else:
+                out.append("\n" + "  " * depth + char)
+        elif char == ",":
+            out.append(",\n" + "  " * depth)
+        elif char == ":":
+            out.append(": ")
+        elif not char.isspace():
+            out.append(char)
+    return "".join(out)
+
+
+def body(text: str | None, size: int, truncated: bool) -> Body:
+    """Indented JSON when the stored text parses; otherwise the text as it was, or, for
+    a JSON document cut at 8 KiB, its beginning re-indented (:func:`indent_prefix`)."""
     if not text:
         return Body(None, False, size, truncated)
     try:
         document = orjson.loads(text)
     except orjson.JSONDecodeError:
+        if truncated and text.lstrip()[:1] in ("{", "["):
+            return Body(indent_prefix(text.strip()), False, size, truncated)
         return Body(text, False, size, truncated)
     return Body(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode(), True, size, truncated)
 
