@@ -4,6 +4,9 @@ The request log page is live without a reload: ``static/console.js`` polls
 ``…/requests.json`` (the newest page, the same ``services/operations_log.py`` call as the
 API, bounded by its LIMIT) and prepends the rows it has not shown yet. The JSON endpoint
 is behind the same session as the pages; it is a GET and changes nothing.
+
+A row opens the request's own page: what the IdP sent and what we answered (both
+redacted at capture), read with ``operations_log.get_request`` like the admin API.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from scimbridge.errors import InvalidRequest
-from scimbridge.services import audit, operations_log, webhooks
+from scimbridge.services import audit, operations_log, request_subject, webhooks
 from scimbridge.web.console.base import PAGE_SIZE, SECURITY_HEADERS, Page, console_page
+from scimbridge.web.console.request_view import request_view
 
 LIVE_ROWS = 50
 
@@ -94,6 +98,31 @@ async def request_log_json(page: Page) -> Response:
 
 
 @console_page
+async def request_detail(page: Page) -> Response:
+    """One request; another directory's request id is a 404, as in the admin API."""
+    directory_id = page.param("directory_id")
+    directory = await page.directory()
+    entry = await page.db(
+        operations_log.get_request, page.runtime, directory_id, page.param("request_id")
+    )
+    subject = await page.db(
+        request_subject.request_subject,
+        page.runtime,
+        directory_id,
+        entry["path"],
+        entry["resource_id"],
+    )
+    return page.render(
+        "console/request.html",
+        directory=directory,
+        tab="requests",
+        entry=request_view(entry, directory["provider"]),
+        subject=subject,
+        scim_prefix=f"/scim/v2/{directory_id}",
+    )
+
+
+@console_page
 async def audit_log(page: Page) -> Response:
     rows, cursor = await page.db(
         audit.list_audit_log,
@@ -110,5 +139,8 @@ ROUTES: list[BaseRoute] = [
     Route("/admin/directories/{directory_id}/deliveries/replay", replay, methods=["POST"]),
     Route("/admin/directories/{directory_id}/requests", request_log, methods=["GET"]),
     Route("/admin/directories/{directory_id}/requests.json", request_log_json, methods=["GET"]),
+    Route(
+        "/admin/directories/{directory_id}/requests/{request_id}", request_detail, methods=["GET"]
+    ),
     Route("/admin/audit-log", audit_log, methods=["GET"]),
 ]

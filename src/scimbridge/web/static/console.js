@@ -1,4 +1,5 @@
-// The live request log: poll the console's JSON endpoint and prepend rows not shown yet.
+// The live request log: poll the console's JSON endpoint and prepend rows not shown yet;
+// each row links to its request's page, as the server-rendered rows do.
 // Text goes in with textContent only: values an IdP sent are never parsed as HTML.
 "use strict";
 
@@ -10,6 +11,7 @@
   const body = table.tBodies[0];
   const url = table.dataset.liveUrl;
   const prefix = table.dataset.scimPrefix || "";
+  const detailBase = table.dataset.detailBase || "";
   const indicator = document.getElementById("live-indicator");
   const shown = new Set(Array.from(body.querySelectorAll("tr[data-id]"), (tr) => tr.dataset.id));
 
@@ -28,10 +30,15 @@
     row.className = entry.error ? "failed fresh" : "fresh";
     cell(row, entry.received_at.replace("T", " ").slice(0, 19), "muted nowrap");
     const request = cell(row, "");
+    const link = document.createElement("a");
+    link.className = "request-link";
+    link.href = detailBase + encodeURIComponent(entry.id);
+    link.title = "Open this request";
     const code = document.createElement("code");
     const path = entry.path.startsWith(prefix) ? entry.path.slice(prefix.length) : entry.path;
     code.textContent = entry.method + " " + path + (entry.query ? "?" + entry.query : "");
-    request.appendChild(code);
+    link.appendChild(code);
+    request.appendChild(link);
     const status = cell(row, "");
     const badge = document.createElement("span");
     badge.className = "badge " + (entry.error ? "state-error" : "state-active");
