@@ -35,9 +35,10 @@ def _unauthorized(provider: str) -> Explanation:
     title = instructions_for(provider).title
     return Explanation(
         "The request carried no SCIM token, or one that is not this directory's current "
-        "token (issuing a new token on this page replaces the old one at once).",
-        f"Issue a token on this page and paste it into {field_label(provider, SCIM_TOKEN)!r} in "
-        f"{title}, then save and test the connection again.",
+        "token (issuing a new token replaces the old one at once).",
+        "Issue a new token (the setup page's button, or Rotate SCIM token in the admin "
+        f"console) and paste it into {field_label(provider, SCIM_TOKEN)!r} in {title}, then "
+        "save and test the connection again.",
     )
 
 
