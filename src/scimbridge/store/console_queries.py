@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Connection, Row, func, or_, select
 
 from scimbridge.directory.models import DirectoryRecord
 from scimbridge.store.directories import directory_from_row
 from scimbridge.store.tables import directories, events, users
-
-# How far back the user page looks for a user's events (see recent_events_mentioning).
-RECENT_EVENTS_WINDOW = 2000
 
 
 def _escape(text: str) -> str:
@@ -66,28 +63,29 @@ def user_id_by_user_name(connection: Connection, directory_id: str, user_name: s
     return found
 
 
-def recent_events_mentioning(
-    connection: Connection, directory_id: str, resource_id: str, limit: int
+def resource_events(
+    connection: Connection,
+    directory_id: str,
+    *,
+    subject: Literal["user", "group"],
+    resource_id: str,
+    before: int | None,
+    limit: int,
 ) -> list[Row[Any]]:
-    """Newest first, the events among the directory's latest ``RECENT_EVENTS_WINDOW`` whose
-    body names ``resource_id`` (the user itself, or a group change listing it).
+    """One page of the events about a user or a group, newest first, before a sequence.
 
-    Bounded on purpose: the window is read through the ``(directory_id, sequence)``
-    unique index and only those rows are matched, so the cost does not grow with the
-    directory's history; older events are in the events page and the feed.
+    ``events.user_id``/``group_id`` are set at insert (``store/events.py``
+    ``event_subjects``) and indexed with the sequence, so each page is one range of the
+    partial ``(directory_id, user_id|group_id, sequence)`` index, read backwards: the
+    same cost for the first page as for the oldest, whatever the directory's history.
     """
-    window = (
-        select(events.c.id, events.c.sequence, events.c.type, events.c.occurred_at, events.c.body)
-        .where(events.c.directory_id == directory_id)
-        .order_by(events.c.sequence.desc())
-        .limit(RECENT_EVENTS_WINDOW)
-        .subquery()
-    )
-    needle = f'%"{_escape(resource_id)}"%'
+    column = events.c.user_id if subject == "user" else events.c.group_id
     query = (
-        select(window)
-        .where(window.c.body.like(needle, escape="\\"))
-        .order_by(window.c.sequence.desc())
+        select(events.c.id, events.c.sequence, events.c.type, events.c.occurred_at, events.c.body)
+        .where(events.c.directory_id == directory_id, column == resource_id)
+        .order_by(events.c.sequence.desc())
         .limit(limit)
     )
+    if before is not None:
+        query = query.where(events.c.sequence < before)
     return list(connection.execute(query))

@@ -9,7 +9,7 @@ equals sequence order, and a rollback undoes the increment: the sequence is gap-
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,6 +22,8 @@ from scimbridge.clock import isoformat
 from scimbridge.directory.models import DirectoryRecord, PendingEvent
 from scimbridge.store.prepared import PreparedRead, PreparedWrite
 from scimbridge.store.tables import directories, events
+
+_MEMBERSHIP_TYPES = frozenset(("group.user_added", "group.user_removed"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,29 @@ def event_body(
         "data": event.data,
     }
     return orjson.dumps(document).decode("utf-8")
+
+
+def _resource_id(value: Any) -> str | None:
+    found = value.get("id") if isinstance(value, dict) else None
+    return found if isinstance(found, str) else None
+
+
+def event_subjects(event_type: str, data: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """``(user_id, group_id)``: the resources an event is about, stored beside its body so
+    the console can page one user's or one group's whole history by index.
+
+    Read from the event's ``data`` before it is serialised (no JSON parse on the write
+    path): a ``user.*`` event is the user object, ``group.created/updated/deleted`` the
+    group object, and a membership event carries both (``{"group": …, "user": …}``,
+    directory/group_commands.py). Revision 0011 applies the same rule to stored bodies.
+    """
+    if event_type.startswith("user."):
+        return _resource_id(data), None
+    if event_type in _MEMBERSHIP_TYPES:
+        return _resource_id(data.get("user")), _resource_id(data.get("group"))
+    if event_type.startswith("group."):
+        return None, _resource_id(data)
+    return None, None
 
 
 # The channel every commit with events notifies on PostgreSQL (events/embedded.py listens).
@@ -105,29 +130,30 @@ def append_events(
     last, feed_end = _allocate(connection, directory.id, len(pending))
     first = last - len(pending) + 1
     stored = []
+    rows = []
     for offset, event in enumerate(pending):
         event_id = ids.event_id()
         sequence = first + offset
         body = event_body(event_id, event, directory, sequence, now)
         feed_position = None if feed_end is None else feed_end + 1 + offset
+        user_id, group_id = event_subjects(event.type, event.data)
         stored.append(
             StoredEvent(0, event_id, directory.id, sequence, event.type, feed_position, body)
         )
-    _INSERT_EVENTS.execute_many(
-        connection,
-        [
+        rows.append(
             {
-                "id": e.id,
-                "directory_id": e.directory_id,
-                "sequence": e.sequence,
-                "type": e.type,
+                "id": event_id,
+                "directory_id": directory.id,
+                "sequence": sequence,
+                "type": event.type,
                 "occurred_at": now,
-                "feed_position": e.feed_position,
-                "body": e.body,
+                "feed_position": feed_position,
+                "body": body,
+                "user_id": user_id,
+                "group_id": group_id,
             }
-            for e in stored
-        ],
-    )
+        )
+    _INSERT_EVENTS.execute_many(connection, rows)
     return stored
 
 

@@ -209,8 +209,28 @@ events = Table(
     Column("occurred_at", UTCDateTime, nullable=False),
     Column("feed_position", BigInteger, nullable=True),
     Column("body", Text, nullable=False),
+    # The resources the event is about (store/events.py event_subjects), for the console's
+    # per-user and per-group history: one index range per page at any history length.
+    Column("user_id", String(64), nullable=True),
+    Column("group_id", String(64), nullable=True),
     UniqueConstraint("directory_id", "sequence"),
     Index("ix_events_feed_position", "feed_position", unique=True),
+    Index(
+        "ix_events_directory_id_user_id_sequence",
+        "directory_id",
+        "user_id",
+        "sequence",
+        postgresql_where=text("user_id IS NOT NULL"),
+        sqlite_where=text("user_id IS NOT NULL"),
+    ),
+    Index(
+        "ix_events_directory_id_group_id_sequence",
+        "directory_id",
+        "group_id",
+        "sequence",
+        postgresql_where=text("group_id IS NOT NULL"),
+        sqlite_where=text("group_id IS NOT NULL"),
+    ),
     Index(
         "ix_events_unpositioned",
         "position",

@@ -2,12 +2,14 @@
 
 Every list is a keyset page of ``PAGE_SIZE`` through the same services as the API
 (``services/directory_data.py``, ``services/events_feed.py``): bounded work on a
-directory of any size. "Next" carries the cursor; there is no total count.
+directory of any size. "Next" carries the cursor; there is no total count. A user's and
+a group's own history (``services/console_data.py``) is newest first, so its link is
+"Older" and its cursor ``?before=`` a sequence number.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 from starlette.responses import Response
@@ -39,6 +41,22 @@ async def _user_page(
     return found
 
 
+async def _history(
+    page: Page, directory_id: str, subject: Literal["user", "group"], resource_id: str
+) -> tuple[list[dict[str, Any]], int | None]:
+    """The resource's events, newest first, older than ``?before=`` (a sequence)."""
+    found: tuple[list[dict[str, Any]], int | None] = await page.db(
+        console_data.resource_events,
+        page.runtime,
+        directory_id,
+        subject,
+        resource_id,
+        before=page.query("before"),
+        limit=PAGE_SIZE,
+    )
+    return found
+
+
 @console_page
 async def user_list(page: Page) -> Response:
     directory_id, search = page.param("directory_id"), page.query("q")
@@ -54,13 +72,15 @@ async def user_list(page: Page) -> Response:
 async def user_detail(page: Page) -> Response:
     directory_id, user_id = page.param("directory_id"), page.param("user_id")
     user = await page.db(directory_data.get_user, page.runtime, directory_id, user_id)
-    events = await page.db(console_data.user_events, page.runtime, directory_id, user_id)
+    events, older = await _history(page, directory_id, "user", user_id)
     return await _render(
         page,
         "console/user.html",
         "users",
         user=user,
         events=events,
+        older=older,
+        before=page.query("before") or "",
         raw=console_data.pretty_json(user["raw_attributes"]),
         custom=console_data.pretty_json(user["custom_attributes"]),
     )
@@ -84,6 +104,7 @@ async def group_detail(page: Page) -> Response:
     directory_id, group_id = page.param("directory_id"), page.param("group_id")
     group = await page.db(directory_data.get_group, page.runtime, directory_id, group_id)
     members, cursor = await _user_page(page, directory_id, group=group_id)
+    events, older = await _history(page, directory_id, "group", group_id)
     return await _render(
         page,
         "console/group.html",
@@ -91,6 +112,11 @@ async def group_detail(page: Page) -> Response:
         group=group,
         members=members,
         cursor=cursor,
+        events=events,
+        older=older,
+        # Each pager keeps the other's place: members by ?after=, events by ?before=.
+        after=page.query("after") or "",
+        before=page.query("before") or "",
         raw=console_data.pretty_json(group["raw_attributes"]),
     )
 
