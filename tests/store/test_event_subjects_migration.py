@@ -1,5 +1,5 @@
 """Revision 0011 (events.user_id / events.group_id) down and up with events in place,
-on both databases: the backfill reads every stored body, across several batches."""
+on both databases: the backfill reads every stored body."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from scimbridge.store.tables import deliveries, directories, events
 from tests.store.test_lifecycle_migration import NOW, directory_row
 from tests.support.migrations import parent_of
 
-# More than two of the revision's 2,000-row batches.
+# Enough rows of every kind that a per-row mistake would show.
 USER_EVENTS = 4100
 SUBJECT_INDEXES = {
     "ix_events_directory_id_user_id_sequence",

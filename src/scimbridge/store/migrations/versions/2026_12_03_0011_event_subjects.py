@@ -12,10 +12,10 @@ history length. The indexes are partial (``WHERE … IS NOT NULL``, both databas
 ``ix_events_unpositioned``): a user event has no group and most events are user events,
 so the group index stays small.
 
-Upgrade backfills the existing rows from their ``body`` (the contract's event JSON),
-keyset-paged by ``position`` so no batch holds more than ``_BATCH`` bodies in memory or
-one statement's worth of rows in a transaction log entry. The rule is spelled out here,
-not imported from ``store/events.py``: a revision describes the data as it was written.
+Upgrade backfills the existing rows from their ``body`` (the contract's event JSON) with
+set-based UPDATEs and the database's JSON functions (:func:`_backfill`). The rule is
+spelled out here, not imported from ``store/events.py``: a revision describes the data
+as it was written.
 
 SQLite: ``ALTER TABLE … ADD COLUMN`` (nullable, no default) and ``CREATE INDEX`` change
 the table in place; no batch copy. Copying ``events`` would ``DROP TABLE`` it, and with
@@ -25,18 +25,15 @@ drops the columns in place on downgrade once their indexes are gone.
 
 from __future__ import annotations
 
-from typing import Any
-
-import orjson
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0011"
 down_revision = "0009"
 branch_labels = None
 depends_on = None
 
-_BATCH = 2000
 _MEMBERSHIP_TYPES = ("group.user_added", "group.user_removed")
 _INDEXES = {
     "ix_events_directory_id_user_id_sequence": "user_id",
@@ -66,58 +63,39 @@ def downgrade() -> None:
     op.drop_column("events", "user_id")
 
 
-def _id(value: Any) -> str | None:
-    found = value.get("id") if isinstance(value, dict) else None
-    return found if isinstance(found, str) else None
-
-
-def _subjects(event_type: str, body: str) -> tuple[str | None, str | None]:
-    """(user_id, group_id) of a stored event, from its JSON ``data``."""
-    document = orjson.loads(body)
-    data = document.get("data") if isinstance(document, dict) else None
-    if event_type.startswith("user."):
-        return _id(data), None
-    if event_type in _MEMBERSHIP_TYPES:
-        if not isinstance(data, dict):
-            return None, None
-        return _id(data.get("user")), _id(data.get("group"))
-    if event_type.startswith("group."):
-        return None, _id(data)
-    return None, None
-
-
 def _backfill() -> None:
-    bind = op.get_bind()
+    """Three set-based UPDATEs, one per kind of event, reading the ids with the
+    database's own JSON functions (PostgreSQL ``#>>`` on ``body::jsonb``, SQLite
+    ``json_extract``): the server does the work and no row crosses the connection, where
+    a row-by-row update of millions of events would take many minutes. Every body is
+    JSON scimbridge wrote, its ``data`` the user or group object, or ``{"group": …,
+    "user": …}`` for a membership (directory/group_commands.py)."""
     events = sa.table(
         "events",
-        sa.column("position", sa.BigInteger),
         sa.column("type", sa.String),
         sa.column("body", sa.Text),
         sa.column("user_id", sa.String),
         sa.column("group_id", sa.String),
     )
-    update = (
-        events.update()
-        .where(events.c.position == sa.bindparam("match_position"))
-        .values(user_id=sa.bindparam("new_user_id"), group_id=sa.bindparam("new_group_id"))
+    postgresql = op.get_bind().dialect.name == "postgresql"
+
+    def path(*keys: str) -> sa.ColumnElement[str]:
+        if postgresql:
+            found: sa.ColumnElement[str] = sa.cast(events.c.body, JSONB)[keys].astext
+            return found
+        return sa.func.json_extract(events.c.body, "$." + ".".join(keys))
+
+    membership = events.c.type.in_(_MEMBERSHIP_TYPES)
+    op.execute(
+        events.update().where(events.c.type.like("user.%")).values(user_id=path("data", "id"))
     )
-    after = 0
-    while True:
-        rows = bind.execute(
-            sa.select(events.c.position, events.c.type, events.c.body)
-            .where(events.c.position > after)
-            .order_by(events.c.position)
-            .limit(_BATCH)
-        ).all()
-        if not rows:
-            return
-        changes = []
-        for position, event_type, body in rows:
-            user_id, group_id = _subjects(event_type, body)
-            if user_id is not None or group_id is not None:
-                changes.append(
-                    {"match_position": position, "new_user_id": user_id, "new_group_id": group_id}
-                )
-        if changes:
-            bind.execute(update, changes)
-        after = rows[-1].position
+    op.execute(
+        events.update()
+        .where(membership)
+        .values(user_id=path("data", "user", "id"), group_id=path("data", "group", "id"))
+    )
+    op.execute(
+        events.update()
+        .where(events.c.type.like("group.%"), ~membership)
+        .values(group_id=path("data", "id"))
+    )
