@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, delete, insert, select
 
+from scimbridge.store.pruning import delete_batch
 from scimbridge.store.tables import admin_sessions
 
 
@@ -53,12 +54,10 @@ def delete_ended(connection: Connection, now: datetime, generation: int) -> int:
 
 def prune_expired(connection: Connection, *, before: datetime, batch: int) -> int:
     """Delete up to ``batch`` sessions that expired before ``before`` (expires_at index)."""
-    doomed = (
-        select(admin_sessions.c.id_hash)
-        .where(admin_sessions.c.expires_at < before)
-        .order_by(admin_sessions.c.expires_at)
-        .limit(batch)
-        .scalar_subquery()
+    return delete_batch(
+        connection,
+        admin_sessions,
+        admin_sessions.c.expires_at < before,
+        batch=batch,
+        order_by=admin_sessions.c.expires_at,
     )
-    result = connection.execute(delete(admin_sessions).where(admin_sessions.c.id_hash.in_(doomed)))
-    return int(result.rowcount)

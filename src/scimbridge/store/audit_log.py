@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select
+from sqlalchemy import Connection, Row, insert, select
 
+from scimbridge.store.pruning import delete_batch
 from scimbridge.store.tables import audit_log
 
 
@@ -79,12 +80,10 @@ def prune(connection: Connection, *, before: datetime, batch: int) -> int:
     after ``batch`` of them. There is no index on ``occurred_at``: a run with nothing to
     delete reads the table once (the audit log holds admin actions, not traffic).
     """
-    doomed = (
-        select(audit_log.c.id)
-        .where(audit_log.c.occurred_at < before)
-        .order_by(audit_log.c.id)
-        .limit(batch)
-        .scalar_subquery()
+    return delete_batch(
+        connection,
+        audit_log,
+        audit_log.c.occurred_at < before,
+        batch=batch,
+        order_by=audit_log.c.id,
     )
-    result = connection.execute(delete(audit_log).where(audit_log.c.id.in_(doomed)))
-    return int(result.rowcount)

@@ -12,9 +12,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select
+from sqlalchemy import Connection, Row, insert, select
 
 from scimbridge.store.prepared import PreparedWrite
+from scimbridge.store.pruning import delete_batch
 from scimbridge.store.tables import directories, request_log
 
 SUMMARY_COLUMNS = tuple(c for c in request_log.c if c.name not in ("request_body", "response_body"))
@@ -92,12 +93,10 @@ def prune(connection: Connection, *, before: datetime, batch: int) -> int:
     Bounded so one prune never holds the (SQLite) write lock for long: the caller loops
     while a full batch came back.
     """
-    doomed = (
-        select(request_log.c.id)
-        .where(request_log.c.received_at < before)
-        .order_by(request_log.c.received_at)
-        .limit(batch)
-        .scalar_subquery()
+    return delete_batch(
+        connection,
+        request_log,
+        request_log.c.received_at < before,
+        batch=batch,
+        order_by=request_log.c.received_at,
     )
-    result = connection.execute(delete(request_log).where(request_log.c.id.in_(doomed)))
-    return int(result.rowcount)

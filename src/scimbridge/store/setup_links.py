@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, or_, select, update
+from sqlalchemy import Connection, Row, insert, or_, select, update
 
+from scimbridge.store.pruning import delete_batch
 from scimbridge.store.tables import setup_links
 
 
@@ -82,11 +83,5 @@ def lock_link(connection: Connection, link_id: str) -> None:
 
 def prune_ended(connection: Connection, *, before: datetime, batch: int) -> int:
     """Delete up to ``batch`` links that expired or were revoked before ``before``."""
-    doomed = (
-        select(setup_links.c.id)
-        .where(or_(setup_links.c.expires_at < before, setup_links.c.revoked_at < before))
-        .limit(batch)
-        .scalar_subquery()
-    )
-    result = connection.execute(delete(setup_links).where(setup_links.c.id.in_(doomed)))
-    return int(result.rowcount)
+    ended = or_(setup_links.c.expires_at < before, setup_links.c.revoked_at < before)
+    return delete_batch(connection, setup_links, ended, batch=batch)
